@@ -1,0 +1,79 @@
+// Scalar helpers shared by the linear kernels: half/bfloat16 conversion, scale loads, and
+// extraction of one MLX affine-quantized value.
+//
+// MLX packing (mlx/backend/cpu/quantized.cpp, extract_bits; mlx/ops.cpp quantize): a row's
+// quantized values form one little-endian, LSB-first bit stream. For 2/4/8 bits this is the
+// same as "value j of a uint32 word sits at bits [j*b, j*b+b)"; for 3/5/6 bits MLX packs 8, 8
+// and 4 values into 3, 5 and 3 bytes, LSB first, which is again the same continuous stream
+// (values cross byte boundaries but never the 3- or 5-byte pack). So value c of a row is at
+// bit offset c*bits of the row's bytes, and a row holds cols*bits/8 bytes.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "engine/ops/linear.hpp"
+
+namespace abstractllm::engine::ops::detail {
+
+inline float f16_to_f32(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      int e = -1;
+      do {
+        ++e;
+        mant <<= 1;
+      } while ((mant & 0x400u) == 0);
+      bits = sign | (static_cast<uint32_t>(127 - 15 - e) << 23) | ((mant & 0x3ffu) << 13);
+    }
+  } else if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+inline float bf16_to_f32(uint16_t h) {
+  uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+inline float load_scalar(const void* base, ScaleType type, int64_t index) {
+  switch (type) {
+    case ScaleType::F32:
+      return static_cast<const float*>(base)[index];
+    case ScaleType::F16:
+      return f16_to_f32(static_cast<const uint16_t*>(base)[index]);
+    case ScaleType::BF16:
+      return bf16_to_f32(static_cast<const uint16_t*>(base)[index]);
+  }
+  return 0.0f;
+}
+
+// Bytes of one packed row.
+inline int64_t affine_row_bytes(int64_t cols, int bits) { return cols * bits / 8; }
+
+// Quantized value c of a packed row of `row_bytes` bytes (never reads past the row).
+inline uint32_t affine_value(const uint8_t* row, int64_t row_bytes, int64_t c, int bits) {
+  const int64_t bit = c * bits;
+  const int64_t byte = bit >> 3;
+  uint32_t v = row[byte];
+  if (byte + 1 < row_bytes) v |= static_cast<uint32_t>(row[byte + 1]) << 8;
+  return (v >> (bit & 7)) & ((1u << bits) - 1u);
+}
+
+// Validates a WeightMatrix (throws InvalidParameterError naming the field).
+void validate(const WeightMatrix& w);
+
+}  // namespace abstractllm::engine::ops::detail

@@ -1,0 +1,136 @@
+// linear(): validation, dispatch to the SIMD kernels (kernel_*.cpp), and the portable
+// fallback (dequantize a row once, reuse it for every token). Also linear_reference and
+// dequantize_row.
+#include "engine/ops/linear.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "abstractllm/errors.hpp"
+#include "engine/ops/kernel_common.hpp"
+#include "engine/ops/kernel_linear.hpp"
+
+namespace abstractllm::engine::ops {
+namespace detail {
+
+void validate(const WeightMatrix& w) {
+  if (w.rows <= 0 || w.cols <= 0) {
+    throw InvalidParameterError("rows/cols", "linear: weight matrix must have rows > 0 and cols > 0, got " +
+                                                 std::to_string(w.rows) + "x" +
+                                                 std::to_string(w.cols));
+  }
+  if (w.data == nullptr) {
+    throw InvalidParameterError("data", "linear: weight matrix data pointer is null");
+  }
+  if (w.format != WeightFormat::Affine) return;
+  if (w.bits != 2 && w.bits != 3 && w.bits != 4 && w.bits != 5 && w.bits != 6 && w.bits != 8) {
+    throw InvalidParameterError("bits", "linear: affine bits must be 2, 3, 4, 5, 6 or 8, got " +
+                                            std::to_string(w.bits));
+  }
+  if (w.group_size != 32 && w.group_size != 64 && w.group_size != 128) {
+    throw InvalidParameterError("group_size", "linear: affine group_size must be 32, 64 or 128, got " +
+                                                  std::to_string(w.group_size));
+  }
+  if (w.cols % w.group_size != 0) {
+    throw InvalidParameterError("cols", "linear: cols (" + std::to_string(w.cols) +
+                                            ") must be a multiple of group_size (" +
+                                            std::to_string(w.group_size) + ")");
+  }
+  if (w.scales == nullptr || w.biases == nullptr) {
+    throw InvalidParameterError("scales/biases", "linear: affine weight needs scales and biases");
+  }
+}
+
+}  // namespace detail
+
+void dequantize_row(const WeightMatrix& w, int64_t row, float* out) {
+  detail::validate(w);
+  if (row < 0 || row >= w.rows) {
+    throw InvalidParameterError("row", "dequantize_row: row " + std::to_string(row) +
+                                           " out of range [0, " + std::to_string(w.rows) + ")");
+  }
+  const int64_t cols = w.cols;
+  switch (w.format) {
+    case WeightFormat::F32: {
+      const float* src = static_cast<const float*>(w.data) + row * cols;
+      std::copy(src, src + cols, out);
+      return;
+    }
+    case WeightFormat::F16: {
+      const uint16_t* src = static_cast<const uint16_t*>(w.data) + row * cols;
+      for (int64_t c = 0; c < cols; ++c) out[c] = detail::f16_to_f32(src[c]);
+      return;
+    }
+    case WeightFormat::BF16: {
+      const uint16_t* src = static_cast<const uint16_t*>(w.data) + row * cols;
+      for (int64_t c = 0; c < cols; ++c) out[c] = detail::bf16_to_f32(src[c]);
+      return;
+    }
+    case WeightFormat::Affine:
+      break;
+  }
+  const int64_t row_bytes = detail::affine_row_bytes(cols, w.bits);
+  const uint8_t* src = static_cast<const uint8_t*>(w.data) + row * row_bytes;
+  const int64_t groups = cols / w.group_size;
+  for (int64_t g = 0; g < groups; ++g) {
+    const float s = detail::load_scalar(w.scales, w.scale_type, row * groups + g);
+    const float b = detail::load_scalar(w.biases, w.scale_type, row * groups + g);
+    for (int64_t c = g * w.group_size; c < (g + 1) * w.group_size; ++c) {
+      out[c] = s * static_cast<float>(detail::affine_value(src, row_bytes, c, w.bits)) + b;
+    }
+  }
+}
+
+void linear_reference(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y) {
+  detail::validate(w);
+  std::vector<float> row(static_cast<size_t>(w.cols));
+  for (int64_t r = 0; r < w.rows; ++r) {
+    dequantize_row(w, r, row.data());
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      const float* xt = x + t * w.cols;
+      double acc = 0.0;
+      for (int64_t c = 0; c < w.cols; ++c) acc += static_cast<double>(row[c]) * xt[c];
+      y[t * w.rows + r] = static_cast<float>(acc);
+    }
+  }
+}
+
+namespace {
+
+// Portable path: each row is dequantized once into a per-thread buffer and reused for all
+// tokens. Eight partial sums let the compiler vectorise the dot product.
+void linear_fallback(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                     ThreadPool& pool) {
+  const int64_t cols = w.cols;
+  pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> buf;
+    if (buf.size() < static_cast<size_t>(cols)) buf.resize(static_cast<size_t>(cols));
+    for (int64_t r = begin; r < end; ++r) {
+      dequantize_row(w, r, buf.data());
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        const float* xt = x + t * cols;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t c = 0;
+        for (; c + 8 <= cols; c += 8) {
+          for (int k = 0; k < 8; ++k) acc[k] += buf[c + k] * xt[c + k];
+        }
+        float sum = 0.0f;
+        for (; c < cols; ++c) sum += buf[c] * xt[c];
+        for (int k = 0; k < 8; ++k) sum += acc[k];
+        y[t * w.rows + r] = sum;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+  detail::validate(w);
+  if (n_tokens <= 0) return;
+  if (kernels::try_linear(w, x, n_tokens, y, pool)) return;
+  linear_fallback(w, x, n_tokens, y, pool);
+}
+
+}  // namespace abstractllm::engine::ops

@@ -1,0 +1,299 @@
+// ops::linear against ops::linear_reference on random data, for every weight format, bit width,
+// group size and scale type; and the MLX bit layout of dequantize_row checked against an
+// independent packer that follows MLX's byte formulas.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "abstractllm/errors.hpp"
+#include "engine/ops/linear.hpp"
+
+namespace ops = abstractllm::engine::ops;
+
+namespace {
+
+uint16_t f32_to_bf16(float f) {  // round to nearest even
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  b += 0x7fffu + ((b >> 16) & 1u);
+  return static_cast<uint16_t>(b >> 16);
+}
+
+// Exact for the normal-range values used here (|f| in [2^-14, 65504]) and zero.
+uint16_t f32_to_f16(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  const uint32_t sign = (b >> 16) & 0x8000u;
+  const int exp = static_cast<int>((b >> 23) & 0xff) - 127 + 15;
+  if ((b & 0x7fffffffu) == 0) return static_cast<uint16_t>(sign);
+  if (exp <= 0) return static_cast<uint16_t>(sign);  // flush tiny values (not generated)
+  uint32_t mant = b & 0x7fffffu;
+  uint32_t h = sign | (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  const uint32_t rest = mant & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
+  return static_cast<uint16_t>(h);
+}
+
+struct Storage {
+  std::vector<uint8_t> data, scales, biases;
+  ops::WeightMatrix w;
+};
+
+void put_scalar(std::vector<uint8_t>& out, ops::ScaleType t, float v) {
+  if (t == ops::ScaleType::F32) {
+    uint8_t b[4];
+    std::memcpy(b, &v, 4);
+    out.insert(out.end(), b, b + 4);
+  } else {
+    uint16_t h = t == ops::ScaleType::F16 ? f32_to_f16(v) : f32_to_bf16(v);
+    out.push_back(static_cast<uint8_t>(h & 0xff));
+    out.push_back(static_cast<uint8_t>(h >> 8));
+  }
+}
+
+Storage make_affine(int64_t rows, int64_t cols, int bits, int group, ops::ScaleType st,
+                    std::mt19937& rng) {
+  Storage s;
+  const int64_t bytes = rows * cols * bits / 8;
+  s.data.resize(static_cast<size_t>(bytes));
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (auto& b : s.data) b = static_cast<uint8_t>(byte(rng));
+  std::uniform_real_distribution<float> scale(0.001f, 0.02f), bias(-0.1f, 0.1f);
+  for (int64_t i = 0; i < rows * (cols / group); ++i) {
+    put_scalar(s.scales, st, scale(rng));
+    put_scalar(s.biases, st, bias(rng));
+  }
+  s.w.format = ops::WeightFormat::Affine;
+  s.w.rows = rows;
+  s.w.cols = cols;
+  s.w.bits = bits;
+  s.w.group_size = group;
+  s.w.scale_type = st;
+  s.w.data = s.data.data();
+  s.w.scales = s.scales.data();
+  s.w.biases = s.biases.data();
+  return s;
+}
+
+Storage make_float(int64_t rows, int64_t cols, ops::WeightFormat f, std::mt19937& rng) {
+  Storage s;
+  std::normal_distribution<float> nd(0.0f, 0.05f);
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    float v = nd(rng);
+    if (f == ops::WeightFormat::F32) {
+      put_scalar(s.data, ops::ScaleType::F32, v);
+    } else if (f == ops::WeightFormat::F16) {
+      put_scalar(s.data, ops::ScaleType::F16, std::fabs(v) < 1e-4f ? 0.0f : v);
+    } else {
+      put_scalar(s.data, ops::ScaleType::BF16, v);
+    }
+  }
+  s.w.format = f;
+  s.w.rows = rows;
+  s.w.cols = cols;
+  s.w.data = s.data.data();
+  return s;
+}
+
+std::vector<float> random_x(int64_t n, std::mt19937& rng) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(n));
+  for (auto& v : x) v = nd(rng);
+  return x;
+}
+
+// Checks linear() against linear_reference(), with a tolerance relative to sum |w*x| (the
+// size of the rounding error of a float dot product), for several token counts and pools.
+void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng) {
+  static ops::ThreadPool pool1(1), pool2(2), pool3(3);
+  for (int64_t n_tokens : {1, 2, 5, 17}) {
+    auto x = random_x(n_tokens * w.cols, rng);
+    std::vector<float> ref(static_cast<size_t>(n_tokens * w.rows));
+    ops::linear_reference(w, x.data(), n_tokens, ref.data());
+    // sum |w*x| per output for the tolerance.
+    std::vector<float> row(static_cast<size_t>(w.cols));
+    std::vector<double> mag(static_cast<size_t>(n_tokens * w.rows));
+    for (int64_t r = 0; r < w.rows; ++r) {
+      ops::dequantize_row(w, r, row.data());
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        double m = 0;
+        for (int64_t c = 0; c < w.cols; ++c) m += std::fabs(row[c] * x[t * w.cols + c]);
+        mag[t * w.rows + r] = m;
+      }
+    }
+    for (ops::ThreadPool* pool : {&pool1, &pool2, &pool3}) {
+      std::vector<float> y(ref.size(), NAN);
+      ops::linear(w, x.data(), n_tokens, y.data(), *pool);
+      for (size_t i = 0; i < y.size(); ++i) {
+        ASSERT_NEAR(y[i], ref[i], 2e-5 * mag[i] + 1e-6)
+            << "output " << i << " n_tokens " << n_tokens << " threads " << pool->size();
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(Linear, AffineAllBitsGroupsScaleTypes) {
+  std::mt19937 rng(1234);
+  for (int bits : {2, 3, 4, 5, 6, 8}) {
+    for (int group : {32, 64, 128}) {
+      for (auto st : {ops::ScaleType::F16, ops::ScaleType::BF16, ops::ScaleType::F32}) {
+        SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group) +
+                     " scale " + std::to_string(static_cast<int>(st)));
+        // Odd row counts exercise the row-block tails.
+        auto s = make_affine(37, group * 5, bits, group, st, rng);
+        check_against_reference(s.w, rng);
+      }
+    }
+  }
+}
+
+TEST(Linear, AffineLargerShapes) {
+  std::mt19937 rng(99);
+  for (int bits : {4, 8}) {
+    auto s = make_affine(300, 2048, bits, 64, ops::ScaleType::F16, rng);
+    check_against_reference(s.w, rng);
+  }
+}
+
+TEST(Linear, FloatFormats) {
+  std::mt19937 rng(7);
+  for (auto f : {ops::WeightFormat::F32, ops::WeightFormat::F16, ops::WeightFormat::BF16}) {
+    for (int64_t cols : {1, 7, 64, 200, 1029}) {
+      SCOPED_TRACE("format " + std::to_string(static_cast<int>(f)) + " cols " +
+                   std::to_string(cols));
+      auto s = make_float(33, cols, f, rng);
+      check_against_reference(s.w, rng);
+    }
+  }
+}
+
+// Packs values the way MLX's byte formulas read them back (extract_bits in
+// mlx/backend/cpu/quantized.cpp for 3/5/6 bits, LSB-first within bytes for 2/4/8), written
+// independently of the engine's bit-stream reader.
+std::vector<uint8_t> mlx_pack(const std::vector<uint32_t>& q, int bits) {
+  std::vector<uint8_t> out;
+  if (bits == 2 || bits == 4 || bits == 8) {
+    const int per = 8 / bits;
+    for (size_t i = 0; i < q.size(); i += per) {
+      uint32_t b = 0;
+      for (int k = 0; k < per; ++k) b |= q[i + k] << (k * bits);
+      out.push_back(static_cast<uint8_t>(b));
+    }
+  } else if (bits == 3) {
+    for (size_t i = 0; i < q.size(); i += 8) {
+      const uint32_t* v = &q[i];
+      out.push_back(static_cast<uint8_t>(v[0] | (v[1] << 3) | ((v[2] & 3) << 6)));
+      out.push_back(static_cast<uint8_t>((v[2] >> 2) | (v[3] << 1) | (v[4] << 4) | ((v[5] & 1) << 7)));
+      out.push_back(static_cast<uint8_t>((v[5] >> 1) | (v[6] << 2) | (v[7] << 5)));
+    }
+  } else if (bits == 5) {
+    for (size_t i = 0; i < q.size(); i += 8) {
+      const uint32_t* v = &q[i];
+      out.push_back(static_cast<uint8_t>(v[0] | ((v[1] & 7) << 5)));
+      out.push_back(static_cast<uint8_t>((v[1] >> 3) | (v[2] << 2) | ((v[3] & 1) << 7)));
+      out.push_back(static_cast<uint8_t>((v[3] >> 1) | ((v[4] & 0xf) << 4)));
+      out.push_back(static_cast<uint8_t>((v[4] >> 4) | (v[5] << 1) | ((v[6] & 3) << 6)));
+      out.push_back(static_cast<uint8_t>((v[6] >> 2) | (v[7] << 3)));
+    }
+  } else if (bits == 6) {
+    for (size_t i = 0; i < q.size(); i += 4) {
+      const uint32_t* v = &q[i];
+      out.push_back(static_cast<uint8_t>(v[0] | ((v[1] & 3) << 6)));
+      out.push_back(static_cast<uint8_t>((v[1] >> 2) | ((v[2] & 0xf) << 4)));
+      out.push_back(static_cast<uint8_t>((v[2] >> 4) | (v[3] << 2)));
+    }
+  }
+  return out;
+}
+
+TEST(Linear, DequantizeRowMatchesMlxPacking) {
+  std::mt19937 rng(5);
+  for (int bits : {2, 3, 4, 5, 6, 8}) {
+    const int64_t rows = 3, cols = 128, group = 32;
+    std::vector<uint32_t> q(static_cast<size_t>(rows * cols));
+    std::uniform_int_distribution<uint32_t> qd(0, (1u << bits) - 1);
+    for (auto& v : q) v = qd(rng);
+    auto packed = mlx_pack(q, bits);
+    ASSERT_EQ(static_cast<int64_t>(packed.size()), rows * cols * bits / 8);
+    std::vector<float> scales(rows * cols / group), biases(rows * cols / group);
+    for (size_t i = 0; i < scales.size(); ++i) {
+      scales[i] = 0.5f + static_cast<float>(i);
+      biases[i] = -1.0f * static_cast<float>(i);
+    }
+    ops::WeightMatrix w;
+    w.format = ops::WeightFormat::Affine;
+    w.rows = rows;
+    w.cols = cols;
+    w.bits = bits;
+    w.group_size = group;
+    w.scale_type = ops::ScaleType::F32;
+    w.data = packed.data();
+    w.scales = scales.data();
+    w.biases = biases.data();
+    std::vector<float> out(cols);
+    for (int64_t r = 0; r < rows; ++r) {
+      ops::dequantize_row(w, r, out.data());
+      for (int64_t c = 0; c < cols; ++c) {
+        const size_t g = static_cast<size_t>(r * (cols / group) + c / group);
+        ASSERT_EQ(out[c], scales[g] * static_cast<float>(q[r * cols + c]) + biases[g])
+            << "bits " << bits << " row " << r << " col " << c;
+      }
+    }
+  }
+}
+
+TEST(Linear, HalfScalesDecodeExactly) {
+  // f16 0x3c00 = 1.0, 0xc000 = -2.0, 0x0001 = 2^-24 (subnormal); bf16 0x3f80 = 1.0.
+  std::vector<uint8_t> data(16, 0x11);  // 4-bit values all 1
+  std::vector<uint16_t> s16 = {0x0001, 0x3c00}, b16 = {0x0000, 0xc000};
+  ops::WeightMatrix w;
+  w.format = ops::WeightFormat::Affine;
+  w.rows = 1;
+  w.cols = 32;
+  w.bits = 4;
+  w.group_size = 32;
+  w.scale_type = ops::ScaleType::F16;
+  w.data = data.data();
+  w.scales = s16.data();
+  w.biases = b16.data();
+  std::vector<float> out(32);
+  ops::dequantize_row(w, 0, out.data());
+  EXPECT_EQ(out[0], std::ldexp(1.0f, -24));
+  w.scales = s16.data() + 1;
+  w.biases = b16.data() + 1;
+  ops::dequantize_row(w, 0, out.data());
+  EXPECT_EQ(out[5], -1.0f);
+}
+
+TEST(Linear, RejectsBadParameters) {
+  std::vector<uint8_t> data(256);
+  std::vector<float> sb(8);
+  ops::WeightMatrix w;
+  w.format = ops::WeightFormat::Affine;
+  w.rows = 1;
+  w.cols = 64;
+  w.bits = 7;
+  w.group_size = 64;
+  w.scale_type = ops::ScaleType::F32;
+  w.data = data.data();
+  w.scales = sb.data();
+  w.biases = sb.data();
+  std::vector<float> x(64), y(1);
+  ops::ThreadPool pool(1);
+  EXPECT_THROW(ops::linear(w, x.data(), 1, y.data(), pool), abstractllm::InvalidParameterError);
+  w.bits = 4;
+  w.group_size = 48;
+  EXPECT_THROW(ops::linear(w, x.data(), 1, y.data(), pool), abstractllm::InvalidParameterError);
+  w.group_size = 128;  // cols not a multiple
+  EXPECT_THROW(ops::linear(w, x.data(), 1, y.data(), pool), abstractllm::InvalidParameterError);
+  w.group_size = 64;
+  EXPECT_THROW(ops::dequantize_row(w, 1, y.data()), abstractllm::InvalidParameterError);
+  w.scales = nullptr;
+  EXPECT_THROW(ops::linear(w, x.data(), 1, y.data(), pool), abstractllm::InvalidParameterError);
+}
