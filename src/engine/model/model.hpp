@@ -1,0 +1,64 @@
+// A transformer decoder (llama, mistral, qwen2, qwen3, phi3, gemma, gemma2, gemma3_text) over
+// weights kept in their stored format in the memory-mapped files.
+//
+// The forward pass (forward.cpp) reads like llama2.c: embed, then per layer norm → attention →
+// residual → norm → MLP → residual, then the final norm and the LM head. All heavy arithmetic is
+// in ops/. The batch dimension is explicit: one forward() call takes chunks of several sequences,
+// each with its own KV cache; their tokens are concatenated into one matrix for the linears.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/io/model_config.hpp"
+#include "engine/model/kv_cache.hpp"
+#include "engine/model/spec.hpp"
+#include "engine/model/weights.hpp"
+#include "engine/ops/thread_pool.hpp"
+
+namespace abstractllm::engine::model {
+
+// A contiguous run of new tokens of one sequence, appended after what its cache holds.
+struct SequenceChunk {
+  KVCache* cache = nullptr;
+  std::span<const int32_t> tokens;
+  // Receives the logits of the chunk's last token (spec.vocab floats), or nullptr for none
+  // (prefill chunks before the last).
+  float* last_logits = nullptr;
+};
+
+class Model {
+ public:
+  // Reads config.json and the safetensors weights of `folder`; validates every tensor's
+  // presence, shape, dtype and quantization metadata. No tokenizer needed (conformance tests
+  // load tiny fixture models this way). Throws ModelNotFoundError, ModelLoadingError,
+  // UnsupportedModelError.
+  static std::unique_ptr<Model> load(const std::filesystem::path& folder);
+  // A model over already-validated weights (unit tests build these by hand).
+  Model(ModelSpec spec, ModelWeights weights);
+  ~Model();
+
+  const ModelSpec& spec() const { return spec_; }
+  // The parsed config.json; null for hand-built models.
+  const ModelConfig* config() const { return config_.get(); }
+  const ModelWeights& weights() const { return weights_; }
+  std::size_t weight_bytes() const { return weights_.mapped_bytes; }
+
+  // A cache for one sequence of at most `capacity` tokens.
+  KVCache make_cache(int64_t capacity) const;
+
+  // Runs the chunks through the network, appending their keys/values to their caches.
+  // Throws InvalidParameterError for a token id outside the vocabulary or a full cache.
+  void forward(std::span<const SequenceChunk> batch, ops::ThreadPool& pool) const;
+
+ private:
+  ModelSpec spec_;
+  ModelWeights weights_;
+  std::shared_ptr<const ModelConfig> config_;
+};
+
+}  // namespace abstractllm::engine::model

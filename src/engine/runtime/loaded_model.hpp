@@ -1,0 +1,57 @@
+// A model ready to generate: weights (mmapped, validated), tokenizer, chat template, limits.
+//
+// Immutable after load and shared by many Generators / threads through shared_ptr.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "engine/model/model.hpp"
+
+namespace abstractllm::engine {
+
+class Tokenizer;
+class ChatTemplate;
+
+struct LoadOptions {
+  int threads = 0;  // 0 = all cores (the process-wide pool)
+};
+
+class LoadedModel {
+ public:
+  // Loads config.json, the weights, tokenizer.json (+ tokenizer_config.json) and the chat
+  // template from a model folder. Throws ModelNotFoundError, ModelLoadingError,
+  // UnsupportedModelError.
+  static std::shared_ptr<LoadedModel> load(const std::filesystem::path& folder,
+                                           const LoadOptions& options = {});
+  ~LoadedModel();
+
+  const ModelConfig& config() const;
+  const Tokenizer& tokenizer() const;
+  // The model's template (chat_template.jinja or tokenizer_config.json's), or the documented
+  // ChatML default when the model has none.
+  const ChatTemplate& chat_template() const;
+  // max_position_embeddings of the config.
+  int64_t context_window() const;
+  std::size_t weight_bytes() const;
+  // Union of config.json's, generation_config.json's and the tokenizer's EOS ids, sorted.
+  std::vector<int32_t> eos_token_ids() const;
+
+  const model::Model& model() const { return *model_; }
+  ops::ThreadPool& pool() const { return *pool_; }
+
+ private:
+  LoadedModel();
+  std::filesystem::path folder_;
+  std::unique_ptr<model::Model> model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<ChatTemplate> chat_template_;
+  std::unique_ptr<ops::ThreadPool> own_pool_;
+  ops::ThreadPool* pool_ = nullptr;
+  std::vector<int32_t> eos_ids_;
+};
+
+}  // namespace abstractllm::engine
