@@ -1,7 +1,396 @@
+// SIMD linear kernels with Highway runtime dispatch (SSE4/AVX2/AVX-512; NEON/SVE).
+//
+// Decode (n_tokens == 1), MLX affine with 2/4/8 bits: x is quantized once per call to int16 per
+// weight group (d_g = max|x_g| / 32767, rounding error <= d_g/2 per element, i.e. ~1.5e-5 of
+// the group's largest activation; the bias term uses the exact float group sums), so
+//   y_r = sum_g s_rg * d_g * sum_c q_rc * xq_c  +  sum_g b_rg * sum_c x_c.
+// The packed weights are read as 16-bit words and the 16/bits values of each word are pulled
+// out with shift+mask in registers, then multiplied with int16 pairwise multiply-add
+// (vpmaddwd). x is stored in the matching permuted order, so no
+// shuffle is needed. Integer sums are exact; one float multiply-add per group.
+// Other bit widths and float formats: float dot products.
+//
+// Prefill (n_tokens > 1): a block of rows is dequantized to float once (exact) into a
+// per-thread tile and multiplied with all tokens by a register-blocked float micro-kernel
+// (4 rows x 3 tokens), so the unpacking cost is shared by every token.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "engine/ops/kernel_common.hpp"
 #include "engine/ops/kernel_linear.hpp"
 
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "engine/ops/kernel_linear.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace abstractllm::engine::ops::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// ---------------------------------------------------------------- helpers
+
+// Converts n scalars of `type` starting at base[offset] to float.
+void ToFloat(ScaleType type, const void* base, int64_t offset, int64_t n, float* out) {
+  const hn::ScalableTag<float> df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  int64_t i = 0;
+  if (type == ScaleType::F32) {
+    std::memcpy(out, static_cast<const float*>(base) + offset, static_cast<size_t>(n) * 4);
+    return;
+  }
+  const uint16_t* src = static_cast<const uint16_t*>(base) + offset;
+  if (type == ScaleType::F16) {
+    const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+    const auto* h = reinterpret_cast<const hwy::float16_t*>(src);
+    for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, out + i);
+    for (; i < n; ++i) out[i] = detail::f16_to_f32(src[i]);
+  } else {
+    const hn::Rebind<hwy::bfloat16_t, decltype(df)> db;
+    const auto* h = reinterpret_cast<const hwy::bfloat16_t*>(src);
+    for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(df, hn::LoadU(db, h + i)), df, out + i);
+    for (; i < n; ++i) out[i] = detail::bf16_to_f32(src[i]);
+  }
+}
+
+float Dot(const float* a, const float* b, int64_t n) {
+  const hn::ScalableTag<float> df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  auto s0 = hn::Zero(df), s1 = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    s0 = hn::MulAdd(hn::LoadU(df, a + i), hn::LoadU(df, b + i), s0);
+    s1 = hn::MulAdd(hn::LoadU(df, a + i + N), hn::LoadU(df, b + i + N), s1);
+  }
+  for (; i + N <= n; i += N) s0 = hn::MulAdd(hn::LoadU(df, a + i), hn::LoadU(df, b + i), s0);
+  float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(s0, s1)));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+// acc += pairwise products of int16 lanes (adjacent pairs summed into int32 lanes).
+template <class D32, class V16>
+HWY_INLINE hn::VFromD<D32> DotAcc(D32 d32, V16 a, V16 b, hn::VFromD<D32> acc) {
+  hn::VFromD<D32> unused = hn::Zero(d32);
+  return hn::ReorderWidenMulAccumulate(d32, a, b, acc, unused);
+}
+
+// ---------------------------------------------------------------- decode, affine 2/4/8 bits
+
+// Lanes of uint16 in one chunk: one group's packed bytes, at most a full vector.
+template <int kBits, int kGroup>
+using ChunkTag = hn::CappedTag<uint16_t, kGroup * kBits / 16>;
+
+// Quantizes x to int16 per group, in the order the kernel extracts values: within a chunk of L
+// 16-bit words (P = 16/bits values each), value P*k + j goes to position j*L + k.
+template <int kBits, int kGroup>
+void QuantizeXPermuted(const float* x, int64_t cols, int16_t* xq, float* dx, float* xsum) {
+  constexpr int P = 16 / kBits;
+  const ChunkTag<kBits, kGroup> d16;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  const int64_t chunk = P * L;  // values per chunk
+  for (int64_t g = 0; g < cols / kGroup; ++g) {
+    const float* xg = x + g * kGroup;
+    float amax = 0.0f, sum = 0.0f;
+    for (int c = 0; c < kGroup; ++c) {
+      amax = std::max(amax, std::fabs(xg[c]));
+      sum += xg[c];
+    }
+    const float d = amax / 32767.0f;
+    const float inv = d > 0.0f ? 1.0f / d : 0.0f;
+    dx[g] = d;
+    xsum[g] = sum;
+    int16_t* out = xq + g * kGroup;
+    for (int64_t base = 0; base < kGroup; base += chunk) {
+      for (int64_t k = 0; k < L; ++k) {
+        for (int j = 0; j < P; ++j) {
+          const float v = std::nearbyint(xg[base + P * k + j] * inv);
+          out[base + j * L + k] = static_cast<int16_t>(std::clamp(v, -32767.0f, 32767.0f));
+        }
+      }
+    }
+  }
+}
+
+template <int kBits, int kGroup>
+void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
+                      const float* xsum, float* y, int64_t begin, int64_t end) {
+  constexpr int P = 16 / kBits;
+  constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
+  const ChunkTag<kBits, kGroup> d16;
+  const hn::RebindToSigned<decltype(d16)> di16;
+  const hn::Repartition<int32_t, decltype(d16)> d32;
+  const hn::Repartition<float, decltype(d16)> df;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  const int64_t chunks = kGroup / (P * L);
+  const int64_t groups = w.cols / kGroup;
+  const int64_t row_words = w.cols * kBits / 16;
+  const auto mask = hn::Set(d16, kMask);
+
+  thread_local std::vector<float> buf;
+  if (buf.size() < static_cast<size_t>(3 * groups)) buf.resize(static_cast<size_t>(3 * groups));
+  float* fac = buf.data();
+  float* bias = fac + groups;
+
+  for (int64_t r = begin; r < end; ++r) {
+    const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words;
+    ToFloat(w.scale_type, w.scales, r * groups, groups, fac);
+    ToFloat(w.scale_type, w.biases, r * groups, groups, bias);
+    const float bsum = Dot(bias, xsum, groups);
+    for (int64_t g = 0; g < groups; ++g) fac[g] *= dx[g];
+
+    auto facc = hn::Zero(df);
+    const int16_t* xg = xq;
+    for (int64_t g = 0; g < groups; ++g) {
+      auto iacc = hn::Zero(d32);
+      for (int64_t ch = 0; ch < chunks; ++ch) {
+        const auto words = hn::LoadU(d16, wr);
+        wr += L;
+        for (int j = 0; j < P; ++j) {
+          auto v = j == 0 ? words : hn::ShiftRightSame(words, j * kBits);
+          if (j != P - 1) v = hn::And(v, mask);
+          iacc = DotAcc(d32, hn::BitCast(di16, v), hn::LoadU(di16, xg + j * L), iacc);
+        }
+        xg += P * L;
+      }
+      facc = hn::MulAdd(hn::ConvertTo(df, iacc), hn::Set(df, fac[g]), facc);
+    }
+    y[r] = hn::GetLane(hn::SumOfLanes(df, facc)) + bsum;
+  }
+}
+
+template <int kBits, int kGroup>
+void DecodeAffine(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
+  const int64_t groups = w.cols / kGroup;
+  thread_local std::vector<int16_t> xq_buf;
+  thread_local std::vector<float> xs_buf;
+  xq_buf.resize(static_cast<size_t>(w.cols));
+  xs_buf.resize(static_cast<size_t>(2 * groups));
+  int16_t* xq = xq_buf.data();
+  float* dx = xs_buf.data();
+  float* xsum = dx + groups;
+  QuantizeXPermuted<kBits, kGroup>(x, w.cols, xq, dx, xsum);
+  // Blocks of rows: big enough to stream (>= ~16 KiB of weights), several per thread so a
+  // descheduled thread's share is picked up by the others.
+  const int64_t row_bytes = w.cols * kBits / 8;
+  const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
+  const int64_t target = std::max<int64_t>(1, w.rows / (static_cast<int64_t>(pool.size()) * 8));
+  const int64_t grain = std::max(min_rows, target);
+  pool.parallel_for_grain(w.rows, grain, [&](int64_t b, int64_t e) {
+    DecodeAffineRows<kBits, kGroup>(w, xq, dx, xsum, y, b, e);
+  });
+}
+
+// ---------------------------------------------------------------- decode, float formats
+
+template <class DF>
+HWY_INLINE hn::VFromD<DF> LoadAsFloat(DF df, WeightFormat f, const void* base, int64_t i) {
+  if (f == WeightFormat::F32) return hn::LoadU(df, static_cast<const float*>(base) + i);
+  if (f == WeightFormat::F16) {
+    const hn::Rebind<hwy::float16_t, DF> dh;
+    return hn::PromoteTo(df, hn::LoadU(dh, static_cast<const hwy::float16_t*>(base) + i));
+  }
+  const hn::Rebind<hwy::bfloat16_t, DF> db;
+  return hn::PromoteTo(df, hn::LoadU(db, static_cast<const hwy::bfloat16_t*>(base) + i));
+}
+
+template <WeightFormat kFormat>
+void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t begin,
+                     int64_t end) {
+  const hn::ScalableTag<float> df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t cols = w.cols;
+  for (int64_t r = begin; r < end; ++r) {
+    const int64_t off = r * cols;
+    auto s0 = hn::Zero(df), s1 = hn::Zero(df), s2 = hn::Zero(df), s3 = hn::Zero(df);
+    int64_t c = 0;
+    for (; c + 4 * N <= cols; c += 4 * N) {
+      s0 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c), hn::LoadU(df, x + c), s0);
+      s1 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c + N), hn::LoadU(df, x + c + N),
+                      s1);
+      s2 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c + 2 * N),
+                      hn::LoadU(df, x + c + 2 * N), s2);
+      s3 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c + 3 * N),
+                      hn::LoadU(df, x + c + 3 * N), s3);
+    }
+    for (; c + N <= cols; c += N) {
+      s0 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c), hn::LoadU(df, x + c), s0);
+    }
+    float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
+    for (; c < cols; ++c) {
+      float v;
+      if (kFormat == WeightFormat::F32) {
+        v = static_cast<const float*>(w.data)[off + c];
+      } else if (kFormat == WeightFormat::F16) {
+        v = detail::f16_to_f32(static_cast<const uint16_t*>(w.data)[off + c]);
+      } else {
+        v = detail::bf16_to_f32(static_cast<const uint16_t*>(w.data)[off + c]);
+      }
+      sum += v * x[c];
+    }
+    y[r] = sum;
+  }
+}
+
+// Generic decode: dequantize each row to float (scalar unpack), then a float dot product.
+// Used for 3/5/6-bit affine weights.
+void DecodeGenericRows(const WeightMatrix& w, const float* x, float* y, int64_t begin,
+                       int64_t end) {
+  thread_local std::vector<float> row;
+  if (row.size() < static_cast<size_t>(w.cols)) row.resize(static_cast<size_t>(w.cols));
+  for (int64_t r = begin; r < end; ++r) {
+    dequantize_row(w, r, row.data());
+    y[r] = Dot(row.data(), x, w.cols);
+  }
+}
+
+void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
+  if (w.format == WeightFormat::Affine) {
+#define ALLM_CASE(B, G)                       \
+  if (w.bits == B && w.group_size == G) {     \
+    DecodeAffine<B, G>(w, x, y, pool);        \
+    return;                                   \
+  }
+    ALLM_CASE(4, 64)
+    ALLM_CASE(4, 32)
+    ALLM_CASE(4, 128)
+    ALLM_CASE(8, 64)
+    ALLM_CASE(8, 32)
+    ALLM_CASE(8, 128)
+    ALLM_CASE(2, 64)
+    ALLM_CASE(2, 32)
+    ALLM_CASE(2, 128)
+#undef ALLM_CASE
+    pool.parallel_for(w.rows, [&](int64_t b, int64_t e) { DecodeGenericRows(w, x, y, b, e); });
+    return;
+  }
+  const int64_t grain = std::max<int64_t>(
+      std::max<int64_t>(1, 16384 / (w.cols * 2)), w.rows / (static_cast<int64_t>(pool.size()) * 8));
+  pool.parallel_for_grain(w.rows, grain, [&](int64_t b, int64_t e) {
+    switch (w.format) {
+      case WeightFormat::F32:
+        DecodeFloatRows<WeightFormat::F32>(w, x, y, b, e);
+        break;
+      case WeightFormat::F16:
+        DecodeFloatRows<WeightFormat::F16>(w, x, y, b, e);
+        break;
+      default:
+        DecodeFloatRows<WeightFormat::BF16>(w, x, y, b, e);
+        break;
+    }
+  });
+}
+
+// ---------------------------------------------------------------- prefill
+
+// Converts rows [r0, r0 + n) of w to float, row-major with stride `cols`.
+void RowsToFloat(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
+  const int64_t cols = w.cols;
+  if (w.format == WeightFormat::Affine) {
+    for (int64_t i = 0; i < n; ++i) dequantize_row(w, r0 + i, out + i * cols);
+    return;
+  }
+  const ScaleType t = w.format == WeightFormat::F32   ? ScaleType::F32
+                      : w.format == WeightFormat::F16 ? ScaleType::F16
+                                                      : ScaleType::BF16;
+  ToFloat(t, w.data, r0 * cols, n * cols, out);
+}
+
+// y[t][r] for kR rows of the float tile and kT tokens: kR*kT vector accumulators.
+template <int kR, int kT>
+HWY_INLINE void MicroKernel(const float* tile, const float* x, int64_t cols, int64_t rows_out,
+                            float* y) {
+  const hn::ScalableTag<float> df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  hn::VFromD<decltype(df)> acc[kR][kT];
+  for (int i = 0; i < kR; ++i)
+    for (int t = 0; t < kT; ++t) acc[i][t] = hn::Zero(df);
+  int64_t c = 0;
+  for (; c + N <= cols; c += N) {
+    hn::VFromD<decltype(df)> xv[kT];
+    for (int t = 0; t < kT; ++t) xv[t] = hn::LoadU(df, x + t * cols + c);
+    for (int i = 0; i < kR; ++i) {
+      const auto wv = hn::LoadU(df, tile + i * cols + c);
+      for (int t = 0; t < kT; ++t) acc[i][t] = hn::MulAdd(wv, xv[t], acc[i][t]);
+    }
+  }
+  for (int i = 0; i < kR; ++i) {
+    for (int t = 0; t < kT; ++t) {
+      float s = hn::GetLane(hn::SumOfLanes(df, acc[i][t]));
+      for (int64_t k = c; k < cols; ++k) s += tile[i * cols + k] * x[t * cols + k];
+      y[t * rows_out + i] = s;
+    }
+  }
+}
+
+template <int kR>
+void TileTimesTokens(const float* tile, const float* x, int64_t n_tokens, int64_t cols,
+                     int64_t rows_out, float* y) {
+  int64_t t = 0;
+  for (; t + 3 <= n_tokens; t += 3) {
+    MicroKernel<kR, 3>(tile, x + t * cols, cols, rows_out, y + t * rows_out);
+  }
+  if (n_tokens - t == 2) MicroKernel<kR, 2>(tile, x + t * cols, cols, rows_out, y + t * rows_out);
+  if (n_tokens - t == 1) MicroKernel<kR, 1>(tile, x + t * cols, cols, rows_out, y + t * rows_out);
+}
+
+void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+             ThreadPool& pool) {
+  const int64_t cols = w.cols;
+  // Rows per tile: ~128 KiB of floats (stays in L2), a multiple of 4.
+  int64_t tile_rows = std::clamp<int64_t>(32768 / cols, 4, 64) / 4 * 4;
+  const int64_t blocks = (w.rows + tile_rows - 1) / tile_rows;
+  // Tokens in blocks so that one token block of x stays in L2 across the tile's rows.
+  const int64_t tok_block = std::max<int64_t>(3, (49152 / cols) / 3 * 3);
+  pool.parallel_for_grain(blocks, 1, [&](int64_t b0, int64_t b1) {
+    thread_local std::vector<float> tile_buf;
+    if (tile_buf.size() < static_cast<size_t>(tile_rows * cols)) {
+      tile_buf.resize(static_cast<size_t>(tile_rows * cols));
+    }
+    float* tile = tile_buf.data();
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t r0 = b * tile_rows;
+      const int64_t nr = std::min(tile_rows, w.rows - r0);
+      RowsToFloat(w, r0, nr, tile);
+      for (int64_t t0 = 0; t0 < n_tokens; t0 += tok_block) {
+        const int64_t nt = std::min(tok_block, n_tokens - t0);
+        const float* xt = x + t0 * cols;
+        float* yt = y + t0 * w.rows + r0;
+        int64_t i = 0;
+        for (; i + 4 <= nr; i += 4) TileTimesTokens<4>(tile + i * cols, xt, nt, cols, w.rows, yt + i);
+        for (; i < nr; ++i) TileTimesTokens<1>(tile + i * cols, xt, nt, cols, w.rows, yt + i);
+      }
+    }
+  });
+}
+
+void LinearImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                ThreadPool& pool) {
+  if (n_tokens == 1) {
+    Decode(w, x, y, pool);
+  } else {
+    Prefill(w, x, n_tokens, y, pool);
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace abstractllm::engine::ops::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 namespace abstractllm::engine::ops::kernels {
 
-bool try_linear(const WeightMatrix&, const float*, int64_t, float*, ThreadPool&) { return false; }
+HWY_EXPORT(LinearImpl);
+
+bool try_linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                ThreadPool& pool) {
+  HWY_DYNAMIC_DISPATCH(LinearImpl)(w, x, n_tokens, y, pool);
+  return true;
+}
 
 }  // namespace abstractllm::engine::ops::kernels
+#endif  // HWY_ONCE

@@ -9,6 +9,8 @@
 #include <random>
 #include <vector>
 
+#include <hwy/targets.h>
+
 #include "abstractllm/errors.hpp"
 #include "engine/ops/linear.hpp"
 
@@ -108,10 +110,17 @@ std::vector<float> random_x(int64_t n, std::mt19937& rng) {
 
 // Checks linear() against linear_reference(), with a tolerance relative to sum |w*x| (the
 // size of the rounding error of a float dot product), for several token counts and pools.
-void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng) {
+// The single-token affine kernels quantize x to int16 per group (step d_g = max|x_g|/32767),
+// so there the bound also includes sum_c |w_c - b_g| * d_g / 2, the most that rounding each
+// activation by half a step can change the result.
+void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng,
+                             bool outliers = false) {
   static ops::ThreadPool pool1(1), pool2(2), pool3(3);
   for (int64_t n_tokens : {1, 2, 5, 17}) {
     auto x = random_x(n_tokens * w.cols, rng);
+    if (outliers) {  // one large activation every 50 values, as in real LLM hidden states
+      for (size_t i = 0; i < x.size(); i += 50) x[i] *= 300.0f;
+    }
     std::vector<float> ref(static_cast<size_t>(n_tokens * w.rows));
     ops::linear_reference(w, x.data(), n_tokens, ref.data());
     // sum |w*x| per output for the tolerance.
@@ -122,14 +131,31 @@ void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng) {
       for (int64_t t = 0; t < n_tokens; ++t) {
         double m = 0;
         for (int64_t c = 0; c < w.cols; ++c) m += std::fabs(row[c] * x[t * w.cols + c]);
-        mag[t * w.rows + r] = m;
+        mag[t * w.rows + r] = 2e-5 * m + 1e-6;
+        if (w.format == ops::WeightFormat::Affine && n_tokens == 1) {
+          // The biases of this row: the same matrix with every quantized value 0.
+          std::vector<uint8_t> zeros(static_cast<size_t>(w.rows * w.cols * w.bits / 8));
+          ops::WeightMatrix wz = w;
+          wz.data = zeros.data();
+          std::vector<float> bias_row(static_cast<size_t>(w.cols));
+          ops::dequantize_row(wz, r, bias_row.data());
+          for (int64_t g = 0; g < w.cols / w.group_size; ++g) {
+            float amax = 0.0f;
+            double wq = 0.0;
+            for (int64_t c = g * w.group_size; c < (g + 1) * w.group_size; ++c) {
+              amax = std::max(amax, std::fabs(x[t * w.cols + c]));
+              wq += std::fabs(row[c] - bias_row[c]);  // |s_g * q_c|
+            }
+            mag[t * w.rows + r] += wq * amax / 65534.0 * 1.01;
+          }
+        }
       }
     }
     for (ops::ThreadPool* pool : {&pool1, &pool2, &pool3}) {
       std::vector<float> y(ref.size(), NAN);
       ops::linear(w, x.data(), n_tokens, y.data(), *pool);
       for (size_t i = 0; i < y.size(); ++i) {
-        ASSERT_NEAR(y[i], ref[i], 2e-5 * mag[i] + 1e-6)
+        ASSERT_NEAR(y[i], ref[i], mag[i])
             << "output " << i << " n_tokens " << n_tokens << " threads " << pool->size();
       }
     }
@@ -151,6 +177,35 @@ TEST(Linear, AffineAllBitsGroupsScaleTypes) {
       }
     }
   }
+}
+
+TEST(Linear, AffineWithOutlierActivations) {
+  std::mt19937 rng(4321);
+  for (int bits : {2, 3, 4, 8}) {
+    for (int group : {32, 64, 128}) {
+      SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group));
+      auto s = make_affine(19, group * 4, bits, group, ops::ScaleType::BF16, rng);
+      check_against_reference(s.w, rng, /*outliers=*/true);
+    }
+  }
+}
+
+// Every SIMD target compiled in and supported by this CPU (e.g. AVX-512, AVX2, SSE4, scalar).
+TEST(Linear, AllCompiledTargets) {
+  std::mt19937 rng(77);
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    for (int bits : {2, 4, 5, 8}) {
+      auto s = make_affine(21, 256, bits, 64, ops::ScaleType::F16, rng);
+      check_against_reference(s.w, rng);
+    }
+    for (auto f : {ops::WeightFormat::F32, ops::WeightFormat::F16, ops::WeightFormat::BF16}) {
+      auto s = make_float(13, 203, f, rng);
+      check_against_reference(s.w, rng);
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 TEST(Linear, AffineLargerShapes) {
