@@ -17,7 +17,7 @@
 //   max, min over the group; mask = |min| > |max|;
 //   s = max((max - min) / (2^bits - 1), 1e-7); s = mask ? s : -s     (negative scales happen)
 //   edge = mask ? min : max; q0 = rint(edge / s)
-//   if q0 != 0: s = edge / q0; b = edge   else b = 0                  (keeps 0 exactly)
+//   if q0 != 0: s = edge / q0; b = edge   else b = 0     (0 sits on a level)
 //   q = clamp(rint((w - b) / s), 0, 2^bits - 1)  using the f32 s and b;
 //   stored scale/bias = s, b rounded to the output dtype (round to nearest even).
 // rint rounds half to even.
