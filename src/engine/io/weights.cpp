@@ -130,7 +130,10 @@ const TensorView* WeightStore::find(std::string_view name) const {
 const TensorView& WeightStore::get(std::string_view name) const {
   if (const TensorView* v = find(name)) return *v;
   std::string files;
-  for (const auto& f : files_) files += (files.empty() ? "" : ", ") + f.path().filename().string();
+  for (const auto& f : files_) {
+    if (!files.empty()) files += ", ";
+    files += f.path().filename().string();
+  }
   throw ModelLoadingError("tensor '" + std::string(name) + "' not found in the weights of " +
                               folder_.string() + " (searched " + files + ")",
                           {}, {{"path", folder_.string()}, {"tensor", std::string(name)}});
