@@ -116,50 +116,103 @@ void QuantizeXPermuted(const float* x, int64_t cols, int16_t* xq, float* dx, flo
   }
 }
 
+// Per-row prologue: fac[g] = scale[g] * dx[g], returns sum_g bias[g] * xsum[g].
+float RowFactors(const WeightMatrix& w, int64_t r, int64_t groups, const float* dx,
+                 const float* xsum, float* fac) {
+  const hn::ScalableTag<float> df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t off = r * groups;
+  auto bacc = hn::Zero(df);
+  int64_t g = 0;
+  if (w.scale_type == ScaleType::F16) {
+    const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+    const auto* s = static_cast<const hwy::float16_t*>(w.scales) + off;
+    const auto* b = static_cast<const hwy::float16_t*>(w.biases) + off;
+    for (; g + N <= groups; g += N) {
+      hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, s + g)), hn::LoadU(df, dx + g)), df,
+                 fac + g);
+      bacc = hn::MulAdd(hn::PromoteTo(df, hn::LoadU(dh, b + g)), hn::LoadU(df, xsum + g), bacc);
+    }
+  } else if (w.scale_type == ScaleType::BF16) {
+    const hn::Rebind<hwy::bfloat16_t, decltype(df)> db;
+    const auto* s = static_cast<const hwy::bfloat16_t*>(w.scales) + off;
+    const auto* b = static_cast<const hwy::bfloat16_t*>(w.biases) + off;
+    for (; g + N <= groups; g += N) {
+      hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(db, s + g)), hn::LoadU(df, dx + g)), df,
+                 fac + g);
+      bacc = hn::MulAdd(hn::PromoteTo(df, hn::LoadU(db, b + g)), hn::LoadU(df, xsum + g), bacc);
+    }
+  } else {
+    const float* s = static_cast<const float*>(w.scales) + off;
+    const float* b = static_cast<const float*>(w.biases) + off;
+    for (; g + N <= groups; g += N) {
+      hn::StoreU(hn::Mul(hn::LoadU(df, s + g), hn::LoadU(df, dx + g)), df, fac + g);
+      bacc = hn::MulAdd(hn::LoadU(df, b + g), hn::LoadU(df, xsum + g), bacc);
+    }
+  }
+  float bsum = hn::GetLane(hn::SumOfLanes(df, bacc));
+  for (; g < groups; ++g) {
+    fac[g] = detail::load_scalar(w.scales, w.scale_type, off + g) * dx[g];
+    bsum += detail::load_scalar(w.biases, w.scale_type, off + g) * xsum[g];
+  }
+  return bsum;
+}
+
+// Integer dot product of one group's packed values with its int16 activations.
+template <int kBits, int kGroup, class D16>
+HWY_INLINE hn::VFromD<hn::Repartition<int32_t, D16>> GroupDot(D16 d16, const uint16_t* wr,
+                                                             const int16_t* xg) {
+  constexpr int P = 16 / kBits;
+  constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
+  const hn::RebindToSigned<D16> di16;
+  const hn::Repartition<int32_t, D16> d32;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  const int64_t chunks = kGroup / (P * L);
+  const auto mask = hn::Set(d16, kMask);
+  auto iacc = hn::Zero(d32);
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const auto words = hn::LoadU(d16, wr + ch * L);
+    const int16_t* xc = xg + ch * P * L;
+    for (int j = 0; j < P; ++j) {
+      auto v = j == 0 ? words : hn::ShiftRightSame(words, j * kBits);
+      if (j != P - 1) v = hn::And(v, mask);
+      iacc = DotAcc(d32, hn::BitCast(di16, v), hn::LoadU(di16, xc + j * L), iacc);
+    }
+  }
+  return iacc;
+}
+
 template <int kBits, int kGroup>
 void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
                       const float* xsum, float* y, int64_t begin, int64_t end) {
-  constexpr int P = 16 / kBits;
-  constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
   const ChunkTag<kBits, kGroup> d16;
-  const hn::RebindToSigned<decltype(d16)> di16;
-  const hn::Repartition<int32_t, decltype(d16)> d32;
   const hn::Repartition<float, decltype(d16)> df;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
-  const int64_t chunks = kGroup / (P * L);
   const int64_t groups = w.cols / kGroup;
   const int64_t row_words = w.cols * kBits / 16;
-  const auto mask = hn::Set(d16, kMask);
+  constexpr int64_t kGroupWords = kGroup * kBits / 16;
 
   thread_local std::vector<float> buf;
-  if (buf.size() < static_cast<size_t>(3 * groups)) buf.resize(static_cast<size_t>(3 * groups));
+  if (buf.size() < static_cast<size_t>(groups)) buf.resize(static_cast<size_t>(groups));
   float* fac = buf.data();
-  float* bias = fac + groups;
 
   for (int64_t r = begin; r < end; ++r) {
     const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words;
-    ToFloat(w.scale_type, w.scales, r * groups, groups, fac);
-    ToFloat(w.scale_type, w.biases, r * groups, groups, bias);
-    const float bsum = Dot(bias, xsum, groups);
-    for (int64_t g = 0; g < groups; ++g) fac[g] *= dx[g];
-
-    auto facc = hn::Zero(df);
-    const int16_t* xg = xq;
-    for (int64_t g = 0; g < groups; ++g) {
-      auto iacc = hn::Zero(d32);
-      for (int64_t ch = 0; ch < chunks; ++ch) {
-        const auto words = hn::LoadU(d16, wr);
-        wr += L;
-        for (int j = 0; j < P; ++j) {
-          auto v = j == 0 ? words : hn::ShiftRightSame(words, j * kBits);
-          if (j != P - 1) v = hn::And(v, mask);
-          iacc = DotAcc(d32, hn::BitCast(di16, v), hn::LoadU(di16, xg + j * L), iacc);
-        }
-        xg += P * L;
-      }
-      facc = hn::MulAdd(hn::ConvertTo(df, iacc), hn::Set(df, fac[g]), facc);
+    const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
+    // Two accumulators (even/odd groups) to keep two FMA chains in flight.
+    auto f0 = hn::Zero(df), f1 = hn::Zero(df);
+    int64_t g = 0;
+    for (; g + 2 <= groups; g += 2) {
+      const auto i0 = GroupDot<kBits, kGroup>(d16, wr + g * kGroupWords, xq + g * kGroup);
+      const auto i1 =
+          GroupDot<kBits, kGroup>(d16, wr + (g + 1) * kGroupWords, xq + (g + 1) * kGroup);
+      f0 = hn::MulAdd(hn::ConvertTo(df, i0), hn::Set(df, fac[g]), f0);
+      f1 = hn::MulAdd(hn::ConvertTo(df, i1), hn::Set(df, fac[g + 1]), f1);
     }
-    y[r] = hn::GetLane(hn::SumOfLanes(df, facc)) + bsum;
+    if (g < groups) {
+      const auto i0 = GroupDot<kBits, kGroup>(d16, wr + g * kGroupWords, xq + g * kGroup);
+      f0 = hn::MulAdd(hn::ConvertTo(df, i0), hn::Set(df, fac[g]), f0);
+    }
+    y[r] = hn::GetLane(hn::SumOfLanes(df, hn::Add(f0, f1))) + bsum;
   }
 }
 
