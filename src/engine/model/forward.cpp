@@ -64,8 +64,35 @@ ops::GatedActivation gated(Activation a) {
 
 }  // namespace
 
-void Model::forward(std::span<const SequenceChunk> batch, ops::ThreadPool& pool) const {
+// longrope (phi3): transformers uses the short factors while the sequence fits the original
+// context and the long ones for *every* position once it does not — and since every layer's
+// keys depend on the earlier layers' attention, the whole sequence changes. When a forward makes
+// a sequence cross that line, we replay it from the start so the cache holds exactly what a full
+// recomputation would (once per sequence; documented in docs/engine.md).
+bool Model::crosses_long_rope(const KVCache& cache, int64_t new_len) const {
+  for (const RopeSpec& r : spec_.ropes) {
+    if (!r.inv_freq_long.empty() && cache.size() > 0 && cache.size() <= r.long_threshold &&
+        new_len > r.long_threshold) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool) const {
   const ModelSpec& s = spec_;
+  std::vector<SequenceChunk> batch(input.begin(), input.end());
+  std::vector<std::vector<int32_t>> replays;
+  replays.reserve(batch.size());  // chunks point into these: no reallocation
+  for (SequenceChunk& c : batch) {
+    if (c.cache == nullptr) throw InvalidParameterError("cache", "forward: a chunk has no cache");
+    if (crosses_long_rope(*c.cache, c.cache->size() + static_cast<int64_t>(c.tokens.size()))) {
+      replays.push_back(c.cache->tokens());
+      replays.back().insert(replays.back().end(), c.tokens.begin(), c.tokens.end());
+      c.cache->clear();
+      c.tokens = replays.back();
+    }
+  }
   const ModelWeights& W = weights_;
   const int64_t H = s.hidden, I = s.intermediate, hd = s.head_dim;
   const int64_t q_dim = s.n_heads * hd, kv_dim = s.n_kv_heads * hd;
@@ -74,7 +101,6 @@ void Model::forward(std::span<const SequenceChunk> batch, ops::ThreadPool& pool)
   std::vector<RowInfo> rows;
   std::vector<int32_t> tokens;
   for (const SequenceChunk& c : batch) {
-    if (c.cache == nullptr) throw InvalidParameterError("cache", "forward: a chunk has no cache");
     const int64_t n = static_cast<int64_t>(c.tokens.size());
     if (c.cache->size() + n > c.cache->capacity()) {
       throw InvalidParameterError(
@@ -191,7 +217,7 @@ void Model::forward(std::span<const SequenceChunk> batch, ops::ThreadPool& pool)
   for (const SequenceChunk& c : batch) {
     const int64_t n = static_cast<int64_t>(c.tokens.size());
     row += n;
-    c.cache->advance(n);
+    c.cache->commit(c.tokens);
     if (c.last_logits == nullptr || n == 0) continue;
     float* xr = x.data() + (row - 1) * H;
     ops::rms_norm(xr, W.final_norm.data(), 1, H, s.norm_eps, s.norm_plus_one, h.data());

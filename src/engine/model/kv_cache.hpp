@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace abstractllm::engine::model {
@@ -27,13 +28,23 @@ class KVCache {
     return v_[layer].data() + pos * row_stride();
   }
 
-  // Called by Model::forward once all layers have written `n` new positions.
-  void advance(int64_t n) { size_ += n; }
-  void clear() { size_ = 0; }
+  // Called by Model::forward once all layers have written the new positions.
+  void commit(std::span<const int32_t> tokens) {
+    size_ += static_cast<int64_t>(tokens.size());
+    tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
+  }
+  void clear() {
+    size_ = 0;
+    tokens_.clear();
+  }
+  // The tokens whose keys/values the cache holds (a longrope model replays them when the
+  // sequence outgrows the original context).
+  const std::vector<int32_t>& tokens() const { return tokens_; }
 
  private:
   int64_t capacity_ = 0, size_ = 0, n_kv_heads_ = 0, head_dim_ = 0;
   std::vector<std::vector<float>> k_, v_;
+  std::vector<int32_t> tokens_;
 };
 
 }  // namespace abstractllm::engine::model

@@ -56,6 +56,8 @@ class Model {
   void forward(std::span<const SequenceChunk> batch, ops::ThreadPool& pool) const;
 
  private:
+  bool crosses_long_rope(const KVCache& cache, int64_t new_len) const;
+
   ModelSpec spec_;
   ModelWeights weights_;
   std::shared_ptr<const ModelConfig> config_;
