@@ -58,10 +58,11 @@ class StreamingDetokenizer {
 
   std::shared_ptr<const tokenizer_detail::TokenizerImpl> impl_;
   bool skip_special_;
-  std::vector<int32_t> pending_;  // ids not yet fully emitted
-  std::string pending_text_;      // decode(prefix_ + pending_) already emitted bytes count
-  std::vector<int32_t> prefix_;   // last emitted id(s), kept for context-dependent decoders
-  size_t prefix_len_ = 0;         // length of decode(prefix_)
+  std::vector<int32_t> pending_;     // ids whose text is not yet complete
+  std::string pending_text_;         // what of their text was already emitted
+  std::vector<int32_t> prefix_;      // the last completed id: context for the decoder
+  std::string pending_text_prefix_;  // decode(prefix_)
+  size_t prefix_len_ = 0;            // its length
   std::string text_;
   bool first_ = true;
 };
