@@ -340,6 +340,67 @@ void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
 
 // ---------------------------------------------------------------- prefill
 
+// Dequantizes rows [r0, r0 + n) of a 2/4/8-bit affine matrix to float, each row in the
+// permuted order of QuantizeXPermuted (the order the shift/mask extraction yields), so no
+// shuffles are needed; the activations are permuted the same way (PermuteX).
+template <int kBits, int kGroup>
+void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
+  constexpr int P = 16 / kBits;
+  constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
+  const ChunkTag<kBits, kGroup> d16;
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<int32_t, decltype(df)> d32;
+  const hn::Rebind<uint16_t, decltype(df)> d16f;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t chunks = kGroup / (P * L);
+  const int64_t groups = w.cols / kGroup;
+  const int64_t row_words = w.cols * kBits / 16;
+  const auto mask = hn::Set(d16, kMask);
+  thread_local std::vector<float> sb;
+  if (sb.size() < static_cast<size_t>(2 * groups)) sb.resize(static_cast<size_t>(2 * groups));
+  HWY_ALIGN uint16_t q[kGroup];  // one group's values, permuted
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = r0 + i;
+    ToFloat(w.scale_type, w.scales, r * groups, groups, sb.data());
+    ToFloat(w.scale_type, w.biases, r * groups, groups, sb.data() + groups);
+    const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words;
+    float* o = out + i * w.cols;
+    for (int64_t g = 0; g < groups; ++g) {
+      for (int64_t ch = 0; ch < chunks; ++ch) {
+        const auto words = hn::LoadU(d16, wr);
+        wr += L;
+        for (int j = 0; j < P; ++j) {
+          auto v = j == 0 ? words : hn::ShiftRightSame(words, j * kBits);
+          if (j != P - 1) v = hn::And(v, mask);
+          hn::StoreU(v, d16, q + ch * P * L + j * L);
+        }
+      }
+      const auto sv = hn::Set(df, sb[g]);
+      const auto bv = hn::Set(df, sb[groups + g]);
+      for (int64_t k = 0; k < kGroup; k += NF) {
+        const auto qi = hn::BitCast(d32, hn::PromoteTo(hn::RebindToUnsigned<decltype(d32)>(),
+                                                       hn::LoadU(d16f, q + k)));
+        hn::StoreU(hn::MulAdd(hn::ConvertTo(df, qi), sv, bv), df, o + k);
+      }
+      o += kGroup;
+    }
+  }
+}
+
+// x (n_tokens rows of cols floats) in the order of DequantRowsPermuted.
+template <int kBits, int kGroup>
+void PermuteX(const float* x, int64_t n_tokens, int64_t cols, float* out) {
+  constexpr int P = 16 / kBits;
+  const ChunkTag<kBits, kGroup> d16;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  for (int64_t base = 0; base < n_tokens * cols; base += P * L) {
+    for (int64_t k = 0; k < L; ++k) {
+      for (int j = 0; j < P; ++j) out[base + j * L + k] = x[base + P * k + j];
+    }
+  }
+}
+
 // Converts rows [r0, r0 + n) of w to float, row-major with stride `cols`.
 void RowsToFloat(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
   const int64_t cols = w.cols;
@@ -391,8 +452,10 @@ void TileTimesTokens(const float* tile, const float* x, int64_t n_tokens, int64_
   if (n_tokens - t == 1) MicroKernel<kR, 1>(tile, x + t * cols, cols, rows_out, y + t * rows_out);
 }
 
-void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-             ThreadPool& pool) {
+using RowsFn = void (*)(const WeightMatrix&, int64_t, int64_t, float*);
+
+void PrefillTiles(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                  ThreadPool& pool, RowsFn to_float) {
   const int64_t cols = w.cols;
   // Rows per tile: ~128 KiB of floats (stays in L2), a multiple of 4.
   int64_t tile_rows = std::clamp<int64_t>(32768 / cols, 4, 64) / 4 * 4;
@@ -408,7 +471,7 @@ void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t r0 = b * tile_rows;
       const int64_t nr = std::min(tile_rows, w.rows - r0);
-      RowsToFloat(w, r0, nr, tile);
+      to_float(w, r0, nr, tile);
       for (int64_t t0 = 0; t0 < n_tokens; t0 += tok_block) {
         const int64_t nt = std::min(tok_block, n_tokens - t0);
         const float* xt = x + t0 * cols;
@@ -419,6 +482,37 @@ void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
       }
     }
   });
+}
+
+template <int kBits, int kGroup>
+void PrefillAffine(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                   ThreadPool& pool) {
+  thread_local std::vector<float> xp;
+  xp.resize(static_cast<size_t>(n_tokens * w.cols));
+  PermuteX<kBits, kGroup>(x, n_tokens, w.cols, xp.data());
+  PrefillTiles(w, xp.data(), n_tokens, y, pool, &DequantRowsPermuted<kBits, kGroup>);
+}
+
+void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+             ThreadPool& pool) {
+  if (w.format == WeightFormat::Affine) {
+#define ALLM_CASE(B, G)                              \
+  if (w.bits == B && w.group_size == G) {            \
+    PrefillAffine<B, G>(w, x, n_tokens, y, pool);    \
+    return;                                          \
+  }
+    ALLM_CASE(4, 64)
+    ALLM_CASE(4, 32)
+    ALLM_CASE(4, 128)
+    ALLM_CASE(8, 64)
+    ALLM_CASE(8, 32)
+    ALLM_CASE(8, 128)
+    ALLM_CASE(2, 64)
+    ALLM_CASE(2, 32)
+    ALLM_CASE(2, 128)
+#undef ALLM_CASE
+  }
+  PrefillTiles(w, x, n_tokens, y, pool, &RowsToFloat);
 }
 
 void LinearImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
