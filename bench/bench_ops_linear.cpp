@@ -159,6 +159,59 @@ void BM_Prefill(benchmark::State& state) {
       benchmark::Counter::kIsRate);
 }
 
+// Every linear of one Llama-3.2-1B decode step (16 layers x q,k,v,o,gate,up,down, plus the
+// 128256x2048 output matrix), each with its own weights (~0.7 GB at 4-bit g64, like the real
+// model), at batch 1: the matrix part of tg, in tokens/s and GB/s. Args: bits, threads.
+void BM_Llama1BDecodeLinears(benchmark::State& state) {
+  const int bits = static_cast<int>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  struct Shape { int64_t rows, cols; };
+  std::vector<Shape> shapes;
+  for (int l = 0; l < 16; ++l) {
+    for (Shape sh : {Shape{2048, 2048}, Shape{512, 2048}, Shape{512, 2048}, Shape{2048, 2048},
+                     Shape{8192, 2048}, Shape{8192, 2048}, Shape{2048, 8192}}) {
+      shapes.push_back(sh);
+    }
+  }
+  shapes.push_back({128256, 2048});
+  std::vector<Copy> mats;
+  mats.reserve(shapes.size());
+  size_t total = 0;
+  uint64_t seed = 1;
+  for (Shape sh : shapes) {
+    Copy c;
+    c.data.resize(static_cast<size_t>(sh.rows * sh.cols * bits / 8));
+    fill_random(c.data, seed++);
+    const size_t sb = static_cast<size_t>(sh.rows * (sh.cols / 64) * 2);
+    c.scales.assign(sb, 0x20);
+    c.biases.assign(sb, 0xa0);
+    total += c.data.size() + 2 * sb;
+    c.w.format = ops::WeightFormat::Affine;
+    c.w.rows = sh.rows;
+    c.w.cols = sh.cols;
+    c.w.bits = bits;
+    c.w.group_size = 64;
+    c.w.scale_type = ops::ScaleType::F16;
+    mats.push_back(std::move(c));
+  }
+  for (auto& c : mats) {
+    c.w.data = c.data.data();
+    c.w.scales = c.scales.data();
+    c.w.biases = c.biases.data();
+  }
+  auto x = make_x(8192);
+  std::vector<float> y(128256);
+  ops::ThreadPool& pool = pool_for(threads);
+  for (auto _ : state) {
+    for (auto& c : mats) ops::linear(c.w, x.data(), 1, y.data(), pool);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(total));
+  state.counters["tok/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["MB/token"] = static_cast<double>(total) / 1e6;
+}
+
 // The cost of one parallel_for with trivial work: the per-op dispatch overhead.
 void BM_PoolDispatch(benchmark::State& state) {
   ops::ThreadPool& pool = pool_for(static_cast<int>(state.range(0)));
@@ -191,6 +244,11 @@ BENCHMARK(BM_Decode)
     ->ArgsProduct({{2048}, {2048}, {0, 1, 32}, {1, 2}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Llama1BDecodeLinears)
+    ->ArgNames({"bits", "threads"})
+    ->ArgsProduct({{4, 8}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeHot)
     ->ArgNames({"rows", "cols", "bits", "threads"})
     ->ArgsProduct({{256}, {2048}, {2, 4, 8}, {1}})
