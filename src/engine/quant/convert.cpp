@@ -154,6 +154,8 @@ ConvertReport convert_model(const ConvertOptions& o) {
     ot.input_bytes = t.nbytes;
     if (is_float_dtype(t.dtype)) {
       ot.quantize = o.quantize && should_quantize(name, t.shape, o.group_size);
+      ot.exact_in_float_dtype = t.dtype == dtype || (t.dtype == DType::F16 && dtype == DType::F32) ||
+                                (t.dtype == DType::BF16 && dtype == DType::F32);
       const int64_t cols = t.shape.empty() ? 1 : std::max<int64_t>(t.shape.back(), 1);
       const TensorView* tv = &t;
       ot.rows = [tv, cols](int64_t r0, int64_t r1, float* dst) { read_rows(*tv, cols, r0, r1, dst); };

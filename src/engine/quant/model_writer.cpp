@@ -78,6 +78,14 @@ float round_to_dtype(float v, DType dtype) {
   }
 }
 
+void round_to_dtype(float* v, int64_t n, DType dtype) {
+  if (dtype == DType::BF16) {
+    for (int64_t i = 0; i < n; ++i) v[i] = bf16_to_f32(f32_to_bf16(v[i]));
+  } else if (dtype == DType::F16) {
+    for (int64_t i = 0; i < n; ++i) v[i] = f16_to_f32(f32_to_f16(v[i]));
+  }
+}
+
 WriterReport write_mlx_weights(const std::filesystem::path& dir,
                                const std::vector<OutTensor>& tensors,
                                const WriterOptions& opt) {
@@ -215,9 +223,7 @@ WriterReport write_mlx_weights(const std::filesystem::path& dir,
             parallel_for(r1 - r0, threads, [&](int64_t a, int64_t b) {
               float* x = f32.data() + a * cols;
               t.rows(r0 + a, r0 + b, x);
-              if (fd != DType::F32) {
-                for (int64_t i = 0; i < (b - a) * cols; ++i) x[i] = round_to_dtype(x[i], fd);
-              }
+              if (!t.exact_in_float_dtype) round_to_dtype(x, (b - a) * cols, fd);
               quantize_matrix(x, b - a, cols, opt.bits, opt.group_size, fd,
                               reinterpret_cast<uint32_t*>(out_block.data()) + a * words,
                               scales_all.data() + (r0 + a) * groups * static_cast<int64_t>(fsize),

@@ -29,6 +29,9 @@ struct OutTensor {
   const std::byte* raw = nullptr;
   DType raw_dtype = DType::U8;
   uint64_t input_bytes = 0;  // for progress reporting
+  // True when `rows` already yields values representable in the output float dtype (e.g. bf16
+  // input written as bf16): skips the rounding pass.
+  bool exact_in_float_dtype = false;
 };
 
 struct WriterOptions {
@@ -53,5 +56,7 @@ WriterReport write_mlx_weights(const std::filesystem::path& dir,
 
 // Rounds v through `dtype` (F16/BF16: to nearest even; F32: unchanged).
 float round_to_dtype(float v, DType dtype);
+// The same over an array, in place.
+void round_to_dtype(float* v, int64_t n, DType dtype);
 
 }  // namespace abstractllm::engine::quant
