@@ -211,44 +211,82 @@ std::unique_ptr<Model> make_bpe(json::Elem e, const std::string& where) {
     if (!merges_field->is_array()) json::fail(where, "\"merges\" must be an array");
     auto arr = merges_field->get_array().value_unsafe();
     m->merges.reserve(arr.size());
-    uint32_t rank = 0;
+    // Merges are resolved in batches: hash every string of the batch and prefetch its table
+    // slot first, then look up — the lookups' cache misses overlap instead of queueing.
+    constexpr size_t kBatch = 64;
+    struct Pending {
+      std::string_view a, b;
+      uint32_t joined_off, joined_len;
+      uint64_t ha, hb, hj;
+      int32_t ia, ib, ij;
+    };
+    std::vector<Pending> batch;
+    batch.reserve(kBatch);
     std::string joined;
+    uint32_t rank = 0;
+    auto flush = [&] {
+      for (auto& p : batch) {
+        const std::string_view j(joined.data() + p.joined_off, p.joined_len);
+        p.ha = hash_bytes(p.a);
+        p.hb = hash_bytes(p.b);
+        p.hj = hash_bytes(j);
+        m->vocab.prefetch(p.ha);
+        m->vocab.prefetch(p.hb);
+        m->vocab.prefetch(p.hj);
+      }
+      for (auto& p : batch) {
+        const std::string_view j(joined.data() + p.joined_off, p.joined_len);
+        p.ia = m->vocab.find_hashed(p.a, p.ha);
+        p.ib = m->vocab.find_hashed(p.b, p.hb);
+        p.ij = m->vocab.find_hashed(j, p.hj);
+        if (p.ia < 0 || p.ib < 0 || p.ij < 0) {
+          json::fail(where + ".merges[" + std::to_string(rank) + "]",
+                     "merge \"" + std::string(p.a) + " " + std::string(p.b) +
+                         "\" uses a token missing from the vocabulary");
+        }
+        m->merges.prefetch(p.ia, p.ib);
+      }
+      for (const auto& p : batch) m->merges.put(p.ia, p.ib, rank++, p.ij);
+      batch.clear();
+      joined.clear();
+    };
+    size_t index = 0;
     for (auto item : arr) {
       std::string_view a, b;
       if (item.is_string()) {
         const std::string_view s = item.get_string().value_unsafe();
         const size_t sp = s.find(' ');
         if (sp == std::string_view::npos)
-          json::fail(where + ".merges[" + std::to_string(rank) + "]",
+          json::fail(where + ".merges[" + std::to_string(index) + "]",
                      "expected \"left right\", got \"" + std::string(s) + "\"");
         a = s.substr(0, sp);
         b = s.substr(sp + 1);
       } else if (item.is_array()) {
         auto pair = item.get_array().value_unsafe();
         if (pair.size() != 2 || !pair.at(0).is_string() || !pair.at(1).is_string())
-          json::fail(where + ".merges[" + std::to_string(rank) + "]",
+          json::fail(where + ".merges[" + std::to_string(index) + "]",
                      "expected a pair of strings");
         a = pair.at(0).get_string().value_unsafe();
         b = pair.at(1).get_string().value_unsafe();
       } else {
-        json::fail(where + ".merges[" + std::to_string(rank) + "]",
+        json::fail(where + ".merges[" + std::to_string(index) + "]",
                    "expected a string or a pair of strings");
       }
-      const int32_t ia = m->vocab.find(a), ib = m->vocab.find(b);
+      ++index;
       std::string_view bt = b;
       if (!m->prefix.empty() && bt.substr(0, m->prefix.size()) == m->prefix)
         bt.remove_prefix(m->prefix.size());
-      joined.assign(a);
+      Pending p{};
+      p.a = a;
+      p.b = b;
+      p.joined_off = static_cast<uint32_t>(joined.size());
+      joined.append(a);
       joined.append(bt);
-      const int32_t ij = m->vocab.find(joined);
-      if (ia < 0 || ib < 0 || ij < 0) {
-        json::fail(where + ".merges[" + std::to_string(rank) + "]",
-                   "merge \"" + std::string(a) + " " + std::string(b) +
-                       "\" uses a token missing from the vocabulary");
-      }
-      m->merges.put(ia, ib, rank, ij);
-      ++rank;
+      p.joined_len = static_cast<uint32_t>(joined.size() - p.joined_off);
+      batch.push_back(p);
+      if (batch.size() == kBatch) flush();
     }
+    flush();
   }
   return m;
 }

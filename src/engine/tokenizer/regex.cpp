@@ -26,6 +26,10 @@ std::string onig_to_pcre2(std::string_view p) {
         out += class_depth ? "\\s\\x{85}" : "[\\s\\x{85}]";
       } else if (n == 'S' && !class_depth) {
         out += "[^\\s\\x{85}]";
+      } else if (n == 'w') {  // Oniguruma: Letter | Mark | Number | Connector_Punctuation
+        out += class_depth ? "\\p{L}\\p{M}\\p{N}\\p{Pc}" : "[\\p{L}\\p{M}\\p{N}\\p{Pc}]";
+      } else if (n == 'W' && !class_depth) {
+        out += "[^\\p{L}\\p{M}\\p{N}\\p{Pc}]";
       } else {
         out += c;
         out += n;

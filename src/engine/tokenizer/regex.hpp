@@ -1,6 +1,7 @@
 // PCRE2 (UTF + UCP, JIT) wrapper that runs tokenizer.json's Split regexes as written. The Rust
-// library compiles them with Oniguruma; the only dialect difference that shows in real files is
-// `\s` (Oniguruma: the White_Space property, which includes U+0085), so `\s`/`\S` are widened.
+// library compiles them with Oniguruma; the dialect differences that matter are `\s` (Oniguruma:
+// the White_Space property, which includes U+0085) and `\w` (Oniguruma: letters, marks, numbers,
+// connector punctuation), which are widened to match.
 #pragma once
 
 #include <cstddef>

