@@ -5,6 +5,7 @@
 // decoders replace partial sequences), which are held back until the rest arrives.
 #include "engine/tokenizer/tokenizer.hpp"
 #include "engine/tokenizer/tokenizer_impl.hpp"
+#include "engine/tokenizer/unicode.hpp"
 
 namespace abstractllm::engine {
 
@@ -31,10 +32,19 @@ std::string StreamingDetokenizer::add(int32_t id) {
   pending_.push_back(id);
   std::vector<int32_t> ids = prefix_;
   ids.insert(ids.end(), pending_.begin(), pending_.end());
-  const std::string full = impl_->decode(ids, skip_special_);
-  // The context's text must be unchanged (a byte-fallback context token can be swallowed into a
-  // still-invalid byte run); until it is, wait.
-  if (full.compare(0, prefix_len_, pending_text_prefix_) != 0) return {};
+  std::string full = impl_->decode(ids, skip_special_);
+  // The context's text and what was already emitted must be unchanged. They change only in a
+  // broken byte stream (a later byte turns an earlier valid run invalid): emitted text cannot be
+  // taken back, so restart the window at this id.
+  if (full.compare(0, prefix_len_, pending_text_prefix_) != 0 ||
+      full.compare(prefix_len_, pending_text_.size(), pending_text_) != 0) {
+    prefix_.clear();
+    pending_text_prefix_.clear();
+    prefix_len_ = 0;
+    pending_.assign(1, id);
+    pending_text_.clear();
+    full = impl_->decode(pending_, skip_special_);
+  }
   std::string_view delta = std::string_view(full).substr(prefix_len_);
   // Hold back a trailing run of U+FFFD: it may be a character whose bytes are still coming.
   size_t keep = delta.size();
@@ -58,6 +68,7 @@ std::string StreamingDetokenizer::add(int32_t id) {
       pending_text_.clear();
     }
   }
+  if (!tok::is_valid_utf8(out)) out = tok::utf8_lossy(out);  // never hand out broken UTF-8
   text_ += out;
   first_ = false;
   return out;
@@ -77,6 +88,7 @@ std::string StreamingDetokenizer::finish() {
     full = impl_->decode(pending_, skip_special_);
     if (full.size() > pending_text_.size()) out = full.substr(pending_text_.size());
   }
+  if (!tok::is_valid_utf8(out)) out = tok::utf8_lossy(out);
   text_ += out;
   prefix_.clear();
   prefix_len_ = 0;
