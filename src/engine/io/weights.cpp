@@ -68,12 +68,16 @@ WeightStore WeightStore::open(const fs::path& folder) {
   if (fs::exists(index_path, ec)) {
     shard_names = read_index(index_path, weight_map);
   } else {
+    // As mlx-lm: model*.safetensors; only if there are none, any *.safetensors (so repos that
+    // also ship e.g. consolidated.safetensors do not load the same weights twice).
+    std::vector<std::string> model_files, other_files;
     for (const auto& entry : fs::directory_iterator(folder, ec)) {
       const std::string name = entry.path().filename().string();
       if (name.size() > 12 && name.ends_with(".safetensors") && !name.starts_with(".")) {
-        shard_names.push_back(name);
+        (name.starts_with("model") ? model_files : other_files).push_back(name);
       }
     }
+    shard_names = model_files.empty() ? other_files : model_files;
     std::sort(shard_names.begin(), shard_names.end());
   }
   if (shard_names.empty()) {

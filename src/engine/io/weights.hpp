@@ -1,9 +1,8 @@
 // WeightStore: every tensor of a model folder, across shards, memory-mapped for its lifetime.
 //
 // Which files: if `model.safetensors.index.json` exists, the shards its weight_map names (each
-// tensor must be found in the shard the index says); else every `*.safetensors` file of the
-// folder (mlx-lm globs `model*.safetensors`; we accept any name so consolidated single-file
-// exports load too). A tensor present in two shards is an error (ModelLoadingError naming both).
+// tensor must be found in the shard the index says); else every `model*.safetensors` file (as
+// mlx-lm globs), or, when there is none, every `*.safetensors` file of the folder. A tensor present in two shards is an error (ModelLoadingError naming both).
 // No files at all -> ModelLoadingError saying which folder was searched.
 #pragma once
 

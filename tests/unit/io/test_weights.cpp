@@ -88,6 +88,16 @@ TEST(WeightStore, TensorInTwoShardsIsAnError) {
   }
 }
 
+TEST(WeightStore, PrefersModelShardsOverOtherSafetensors) {
+  TempDir d;
+  write_shard(d / "model.safetensors", {"a"});
+  write_shard(d / "consolidated.safetensors", {"a"});  // same weights, other naming
+  EXPECT_EQ(WeightStore::open(d.path()).size(), 1u);
+  TempDir e;
+  write_shard(e / "weights.safetensors", {"x"});
+  EXPECT_TRUE(WeightStore::open(e.path()).has("x"));
+}
+
 TEST(WeightStore, EmptyOrMissingFolder) {
   TempDir d;
   EXPECT_THROW(WeightStore::open(d.path()), ModelLoadingError);
