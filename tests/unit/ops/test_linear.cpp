@@ -114,9 +114,10 @@ std::vector<float> random_x(int64_t n, std::mt19937& rng) {
 // so there the bound also includes sum_c |w_c - b_g| * d_g / 2, the most that rounding each
 // activation by half a step can change the result.
 void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng,
-                             bool outliers = false) {
+                             bool outliers = false,
+                             std::vector<int64_t> token_counts = {1, 2, 4, 5, 17}) {
   static ops::ThreadPool pool1(1), pool2(2), pool3(3);
-  for (int64_t n_tokens : {1, 2, 5, 17}) {
+  for (int64_t n_tokens : token_counts) {
     auto x = random_x(n_tokens * w.cols, rng);
     if (outliers) {  // one large activation every 50 values, as in real LLM hidden states
       for (size_t i = 0; i < x.size(); i += 50) x[i] *= 300.0f;
@@ -214,6 +215,17 @@ TEST(Linear, AffineLargerShapes) {
     auto s = make_affine(300, 2048, bits, 64, ops::ScaleType::F16, rng);
     check_against_reference(s.w, rng);
   }
+}
+
+// Enough tokens for several token blocks of the prefill tiles, and several row tiles.
+TEST(Linear, PrefillManyTokens) {
+  std::mt19937 rng(11);
+  for (int bits : {3, 4, 8}) {
+    auto s = make_affine(70, 2048, bits, 64, ops::ScaleType::F16, rng);
+    check_against_reference(s.w, rng, false, {40});
+  }
+  auto f = make_float(70, 2048, ops::WeightFormat::BF16, rng);
+  check_against_reference(f.w, rng, false, {40});
 }
 
 TEST(Linear, FloatFormats) {
