@@ -195,4 +195,10 @@ CASES = [
     ("syntax_unclosed_var", "{{ x ", {}),
     ("syntax_bad_expr", "{{ 1 + }}", {}),
     ("syntax_endfor_without_for", "{% endfor %}", {}),
+    ("syntax_unknown_tag_in_block", "{% for x in y %}{% frob %}{% endfor %}", {}),
+    ("syntax_nesting_mistake", "{% for x in y %}{% if x %}{% endfor %}{% endif %}", {}),
+    ("syntax_unclosed_macro", "{% macro m() %}\n{% if true %}{% endif %}", {}),
+    ("syntax_bad_token", "{{ 1 @ 2 }}", {}),
+    ("syntax_missing_in", "{% for x y %}{% endfor %}", {}),
+    ("syntax_expected_name", "{% set 1 = 2 %}", {}),
 ]

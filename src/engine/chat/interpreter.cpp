@@ -43,6 +43,7 @@ namespace {
 class NamespaceObj : public Object {
  public:
   DictObj attrs;
+  int depth() const override { return attrs.depth; }
   std::string type_name() const override { return "Namespace"; }
   Value getattr(const std::string& name) const override {
     if (const Value* v = attrs.find(name)) return *v;

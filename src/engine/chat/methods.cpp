@@ -263,6 +263,7 @@ Value call_method(Interpreter& in, const Value& obj, const std::string& name, Ar
     if (name == "copy") {
       Value c = Value::dict();
       c.dict_ref().items = d.items;
+      c.dict_ref().depth = d.depth;
       return c;
     }
     if (name == "get") {

@@ -105,16 +105,23 @@ class Parser {
   // its BlockBegin) or the end of the template.
   Body parse_body(std::initializer_list<const char*> end_tags) {
     DepthGuard guard(*this);
+    struct EndStack {
+      Parser& p;
+      bool pushed;
+      EndStack(Parser& parser, std::initializer_list<const char*> tags)
+          : p(parser), pushed(tags.size() > 0) {
+        if (pushed) p.end_stack_.emplace_back(tags.begin(), tags.end());
+      }
+      ~EndStack() {
+        if (pushed) p.end_stack_.pop_back();
+      }
+    } end_stack(*this, end_tags);
     Body body;
     while (true) {
       const Token& t = cur();
       if (t.type == Token::Type::End) {
         if (end_tags.size() == 0) return body;
-        std::string names;
-        for (const char* e : end_tags) names += (names.empty() ? "'" : " or '") + std::string(e) + "'";
-        fail("Unexpected end of template. Jinja was looking for the following tags: " + names +
-                 ". The innermost block that needs to be closed is '" + open_blocks_.back() + "'.",
-             t);
+        fail_unknown_tag(nullptr, t);
       }
       if (t.type == Token::Type::Text) {
         auto n = make_node(Node::Kind::Text, t);
@@ -178,7 +185,28 @@ class Parser {
       expect_block_end();
       return n;
     }
-    fail("Encountered unknown tag '" + tag + "'.", t);
+    fail_unknown_tag(&tag, t);
+  }
+
+  // Jinja2's Parser._fail_ut_eof message.
+  [[noreturn]] void fail_unknown_tag(const std::string* name, const Token& t) {
+    std::string msg = name ? "Encountered unknown tag '" + *name + "'." : "Unexpected end of template.";
+    if (!end_stack_.empty()) {
+      std::string looking;
+      for (const auto& e : end_stack_.back()) looking += (looking.empty() ? "'" : " or '") + e + "'";
+      bool expected = false;
+      for (const auto& tags : end_stack_)
+        for (const auto& e : tags)
+          if (name && e == *name) expected = true;
+      if (expected)
+        msg += " You probably made a nesting mistake. Jinja is expecting this tag, but currently "
+               "looking for " + looking + ".";
+      else
+        msg += " Jinja was looking for the following tags: " + looking + ".";
+    }
+    if (!open_blocks_.empty())
+      msg += " The innermost block that needs to be closed is '" + open_blocks_.back() + "'.";
+    fail(msg, t);
   }
 
   void parse_targets(Node& n, bool with_namespace) {
@@ -190,6 +218,13 @@ class Parser {
     }
     bool paren = skip_op("(");
     while (true) {
+      const Token& t = cur();
+      bool constant = t.type == Token::Type::String || t.type == Token::Type::Int ||
+                      t.type == Token::Type::Float ||
+                      (t.type == Token::Type::Name &&
+                       (t.text == "true" || t.text == "false" || t.text == "none" ||
+                        t.text == "True" || t.text == "False" || t.text == "None"));
+      if (constant) fail("can't assign to 'const'", t);
       n.targets.push_back(expect_name());
       if (!skip_op(",")) break;
       if (cur().type != Token::Type::Name) break;
@@ -761,6 +796,7 @@ class Parser {
   int depth_ = 0;
   int loop_depth_ = 0;
   std::vector<std::string> open_blocks_;
+  std::vector<std::vector<std::string>> end_stack_;
 };
 
 }  // namespace

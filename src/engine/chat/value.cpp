@@ -24,7 +24,41 @@ const Value* DictObj::find(const std::string& key) const {
   return nullptr;
 }
 
+namespace {
+
+// Bounds recursion in repr/json/equality/ordering over template-built values (a namespace can
+// even contain itself).
+struct RecursionGuard {
+  static inline thread_local int depth = 0;
+  RecursionGuard() {
+    if (++depth > kMaxValueNesting + 8) {
+      --depth;
+      throw_runtime("RecursionError", "maximum recursion depth exceeded while processing a value");
+    }
+  }
+  ~RecursionGuard() { --depth; }
+};
+
+int checked_depth(int d) {
+  if (d > kMaxValueNesting)
+    throw_runtime("RecursionError", "values nest deeper than " + std::to_string(kMaxValueNesting) +
+                                        " levels");
+  return d;
+}
+
+}  // namespace
+
+int Value::depth() const {
+  switch (kind()) {
+    case Kind::List: return list_ref().depth;
+    case Kind::Dict: return dict_ref().depth;
+    case Kind::Object: return object_ref().depth();
+    default: return 0;
+  }
+}
+
 void DictObj::set(Value key, Value value) {
+  depth = checked_depth(std::max({depth, key.depth() + 1, value.depth() + 1}));
   for (auto& [k, v] : items) {
     if (k.equals(key)) {
       v = std::move(value);
@@ -58,6 +92,9 @@ Value Value::undefined(std::string message, std::string kind) {
 
 Value Value::list(std::vector<Value> items, bool tuple) {
   auto l = std::make_shared<ListObj>();
+  int d = 1;
+  for (const auto& v : items) d = std::max(d, v.depth() + 1);
+  l->depth = checked_depth(d);
   l->items = std::move(items);
   l->tuple = tuple;
   return Value(std::move(l));
@@ -96,8 +133,11 @@ Value Value::from_json(const nlohmann::ordered_json& j) {
     case T::object: {
       auto d = std::make_shared<DictObj>();
       d->items.reserve(j.size());
-      for (auto it = j.begin(); it != j.end(); ++it)
-        d->items.emplace_back(Value(it.key()), from_json(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        Value v = from_json(it.value());
+        d->depth = checked_depth(std::max(d->depth, v.depth() + 1));
+        d->items.emplace_back(Value(it.key()), std::move(v));
+      }
       return Value(std::move(d));
     }
     default:
@@ -276,6 +316,7 @@ std::string Value::str() const {
 }
 
 std::string Value::repr() const {
+  RecursionGuard guard;
   switch (kind()) {
     case Kind::Undefined: return "Undefined";
     case Kind::None: return "None";
@@ -332,6 +373,7 @@ std::string Value::object_type_repr() const {
 }
 
 bool Value::equals(const Value& o) const {
+  RecursionGuard guard;
   if (is_number() && o.is_number()) {
     if (is_float() || o.is_float()) return to_double() == o.to_double();
     return to_int() == o.to_int();
@@ -368,6 +410,7 @@ bool Value::equals(const Value& o) const {
 }
 
 bool Value::less(const Value& o) const {
+  RecursionGuard guard;
   if (is_number() && o.is_number()) {
     if (is_float() || o.is_float()) return to_double() < o.to_double();
     return to_int() < o.to_int();
@@ -454,6 +497,7 @@ void append_json_string(std::string& out, const std::string& s, bool ensure_asci
 namespace {
 
 void dump_json(const Value& v, const Value::JsonOptions& o, int depth, std::string& out) {
+  RecursionGuard guard;
   auto newline = [&](int d) {
     out += '\n';
     for (int i = 0; i < d; ++i) out += o.indent;

@@ -27,13 +27,19 @@ struct RuntimeError {
 };
 [[noreturn]] void throw_runtime(std::string kind, std::string message);
 
+// Containers record how deeply they nest (1 + deepest child) so that values built by a template
+// stay shallow enough to print, compare and destroy without exhausting the stack.
+constexpr int kMaxValueNesting = 512;
+
 struct ListObj {
   std::vector<Value> items;
   bool tuple = false;
+  int depth = 1;
 };
 
 struct DictObj {
   std::vector<std::pair<Value, Value>> items;  // insertion order, like a Python dict
+  int depth = 1;
   const Value* find(const Value& key) const;
   const Value* find(const std::string& key) const;
   void set(Value key, Value value);
@@ -60,6 +66,7 @@ class Object {
   virtual Value getattr(const std::string& name) const = 0;
   virtual bool setattr(const std::string& name, Value value);  // false: not allowed
   virtual std::string repr() const;
+  virtual int depth() const { return 1; }
 };
 
 struct UndefinedInfo {
@@ -124,6 +131,9 @@ class Value {
   const UndefinedInfo* undefined_info() const { return std::get<Undef>(v_).info.get(); }
   // Raises the UndefinedError this undefined value carries.
   [[noreturn]] void fail_undefined() const;
+
+  // Nesting depth: 0 for scalars, 1 + deepest child for containers.
+  int depth() const;
 
   bool truthy() const;
   std::string str() const;   // Python str()
