@@ -9,15 +9,17 @@
 #include <memory>
 #include <vector>
 
+#include "engine/chat/chat_template.hpp"
 #include "engine/model/model.hpp"
+#include "engine/tokenizer/tokenizer.hpp"
 
 namespace abstractllm::engine {
 
-class Tokenizer;
-class ChatTemplate;
-
 struct LoadOptions {
-  int threads = 0;  // 0 = all cores (the process-wide pool)
+  int threads = 0;  // 0 = all cores (the process-wide pool); else a pool of its own
+  // Load a folder without tokenizer.json (tiny test models): tokenizer() then throws, and
+  // Generator produces token ids with empty text (stop strings are refused).
+  bool allow_missing_tokenizer = false;
 };
 
 class LoadedModel {
@@ -27,14 +29,23 @@ class LoadedModel {
   // UnsupportedModelError.
   static std::shared_ptr<LoadedModel> load(const std::filesystem::path& folder,
                                            const LoadOptions& options = {});
+  // Assembles a model from parts (tests, or a caller that loaded them itself). `tokenizer` may
+  // be null; `chat_template` null means ChatML.
+  static std::shared_ptr<LoadedModel> from_parts(std::unique_ptr<model::Model> model,
+                                                 std::unique_ptr<Tokenizer> tokenizer,
+                                                 std::unique_ptr<ChatTemplate> chat_template,
+                                                 const LoadOptions& options = {});
   ~LoadedModel();
 
+  // Throws InvalidRequestError for a hand-built model without a config.
   const ModelConfig& config() const;
+  bool has_tokenizer() const { return tokenizer_ != nullptr; }
+  // Throws InvalidRequestError when the model was loaded without one.
   const Tokenizer& tokenizer() const;
   // The model's template (chat_template.jinja or tokenizer_config.json's), or the documented
   // ChatML default when the model has none.
   const ChatTemplate& chat_template() const;
-  // max_position_embeddings of the config.
+  // max_position_embeddings of the config (the spec's, for hand-built models).
   int64_t context_window() const;
   std::size_t weight_bytes() const;
   // Union of config.json's, generation_config.json's and the tokenizer's EOS ids, sorted.
