@@ -473,7 +473,10 @@ ModelConfig ModelConfig::from_json(const json& config_in, const json* generation
           "`abstractllm convert`)");
     }
   }
-  if (qj) c.quantization = QuantizationConfig::from_json(*qj, source);
+  if (qj) {
+    c.quantization = QuantizationConfig::from_json(*qj, source);
+    c.quantization.require_supported(source);  // mxfp4/nvfp4/mxfp8: clear error up front
+  }
   return c;
 }
 

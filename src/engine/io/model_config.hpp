@@ -125,7 +125,9 @@ struct ModelConfig {
   std::optional<int64_t> pad_token_id;
   std::string dtype;  // "bfloat16" etc. from dtype / torch_dtype; empty if absent
 
-  QuantizationConfig quantization;  // .present false for float models
+  // .present false for float models. Only affine mode gets here: mxfp4/nvfp4/mxfp8 configs
+  // raise UnsupportedModelError while parsing.
+  QuantizationConfig quantization;
 
   nlohmann::json raw;  // the config.json object as read (for anything not typed here)
 

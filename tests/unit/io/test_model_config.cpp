@@ -374,9 +374,17 @@ TEST(ModelConfig, QuantizationModesAndAliases) {
   auto c = ModelConfig::from_json(j);
   EXPECT_EQ(c.quantization.defaults, (QuantParams{3, 32, "affine"}));
   j["quantization_config"] = {{"group_size", 32}, {"bits", 4}, {"mode", "mxfp4"}};
-  c = ModelConfig::from_json(j);
-  EXPECT_EQ(c.quantization.defaults.mode, "mxfp4");
-  EXPECT_THROW(c.quantization.require_supported("config.json"), UnsupportedModelError);
+  try {
+    ModelConfig::from_json(j);
+    FAIL();
+  } catch (const UnsupportedModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("mxfp4"), std::string::npos) << e.what();
+  }
+  for (const char* mode : {"nvfp4", "mxfp8"}) {
+    auto q = QuantizationConfig::from_json({{"mode", mode}}, "x");  // parses, with mode defaults
+    EXPECT_EQ(q.defaults.mode, mode);
+    EXPECT_THROW(q.require_supported("config.json"), UnsupportedModelError);
+  }
   j["quantization_config"] = {{"quant_method", "gptq"}, {"group_size", 128}};
   EXPECT_THROW(ModelConfig::from_json(j), UnsupportedModelError);
   j.erase("quantization_config");
