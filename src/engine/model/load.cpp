@@ -151,6 +151,18 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& folder) {
     spec.tie_embeddings = true;
   }
   w.final_norm = ld.vec("model.norm.weight", H);
+  // Gemma's √hidden embedding multiplier is a tensor of the weights' dtype in transformers and
+  // a bf16 constant in mlx-lm: round it like the stored embedding (exact for f32 models).
+  if (spec.embed_scale != 1.0f) {
+    const bool bf16 = w.embed.format == ops::WeightFormat::BF16 ||
+                      (w.embed.format == ops::WeightFormat::Affine &&
+                       w.embed.scale_type == ops::ScaleType::BF16);
+    const bool f16 = w.embed.format == ops::WeightFormat::F16 ||
+                     (w.embed.format == ops::WeightFormat::Affine &&
+                      w.embed.scale_type == ops::ScaleType::F16);
+    if (bf16) spec.embed_scale = bf16_to_f32(f32_to_bf16(spec.embed_scale));
+    if (f16) spec.embed_scale = f16_to_f32(f32_to_f16(spec.embed_scale));
+  }
   w.layers.resize(static_cast<size_t>(spec.n_layers()));
   for (int64_t i = 0; i < spec.n_layers(); ++i) {
     LayerWeights& L = w.layers[static_cast<size_t>(i)];
