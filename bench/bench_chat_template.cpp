@@ -36,7 +36,7 @@ ordered_json conversation() {
     ordered_json call = {{"id", "abc123xyz"}, {"type", "function"},
                          {"function", {{"name", "get_weather"},
                                        {"arguments", {{"city", "City " + std::to_string(i)}, {"unit", "celsius"}}}}}};
-    m.push_back({{"role", "assistant"}, {"content", nullptr}, {"tool_calls", ordered_json::array({call})}});
+    m.push_back({{"role", "assistant"}, {"content", ""}, {"tool_calls", ordered_json::array({call})}});
     if (m.size() >= 20) break;
     m.push_back({{"role", "tool"}, {"tool_call_id", "abc123xyz"}, {"content", "{\"temperature\": 21}"}});
     if (m.size() >= 20) break;
@@ -57,6 +57,12 @@ void render(benchmark::State& state, const fs::path& folder) {
   o.extra = {{"enable_thinking", false}};
   const ordered_json msgs = conversation();
   std::size_t bytes = 0;
+  try {
+    t.apply(msgs, o);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
   for (auto _ : state) {
     std::string out = t.apply(msgs, o);
     bytes = out.size();

@@ -61,6 +61,7 @@ CASES = [
     ("unary", "{{ -x }} {{ +x }} {{ - -x }} {{ -1.5 }}", {"x": 3}),
     ("precedence", "{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ not true or true }} {{ not (true or true) }} {{ 2 * 3 ~ 4 }}", {}),
     ("comparisons", "{{ 1 < 2 }} {{ 2 <= 2 }} {{ 'a' > 'b' }} {{ 1 == 1.0 }} {{ 1 != 2 }} {{ [1,2] == [1,2] }} {{ 'a' == 'a' }} {{ none == none }} {{ [1,2] < [1,3] }}", {}),
+    ("chained_comparisons", "{{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} {{ 1 == 1 == 1 }} {{ 1 < 2 == true }} {{ 'a' in 'abc' in 'xabcx' }}", {}),
     ("in_not_in", "{{ 'a' in 'cat' }} {{ 2 in [1,2] }} {{ 'k' in {'k':1} }} {{ 3 not in [1] }} {{ 'x' in undefined_var }}", {}),
     ("and_or_values", "{{ 0 or 'x' }} {{ 1 and 'y' }} {{ '' and 'z' }} {{ none or none }} {{ [] or [1] }}", {}),
     ("cond_expr", "{{ 'y' if true else 'n' }} {{ 'y' if false else 'n' }} [{{ 'y' if false }}] {{ 'a' if false else 'b' if true else 'c' }}", {}),
@@ -121,6 +122,7 @@ CASES = [
     ("call_block_args", "{% macro each(items) %}{% for i in items %}{{ caller(i) }}{% endfor %}{% endmacro %}{% call(x) each([1, 2]) %}({{ x }}){% endcall %}", {}),
     ("filter_block", "{% filter upper %}hello {{ 'world' }}{% endfilter %}", {}),
     ("filter_block_chain", "{% filter trim | replace('a', 'o') %}  banana  {% endfilter %}", {}),
+    ("with_block", "{% set a = 1 %}{% with a = a + 1, b = a %}{{ a }}{{ b }}{% set c = 3 %}{% endwith %}{{ a }}[{{ c }}]", {}),
     ("generation_block", "{% generation %}gen {{ 1 }}{% endgeneration %}", {}),
     # --- tests ---
     ("tests_types", "{% for v in vals %}{{ v is defined }}{{ v is none }}{{ v is string }}{{ v is number }}{{ v is integer }}{{ v is float }}{{ v is mapping }}{{ v is iterable }}{{ v is sequence }}{{ v is boolean }}{{ v is true }}{{ v is false }}{{ v is callable }}|{% endfor %}",

@@ -30,7 +30,7 @@ struct Expr {
     And,       // a and b
     Or,        // a or b
     Binary,    // a op b  (+ - * / // % ** ~)
-    Compare,   // a op b  (== != < <= > >= in notin)
+    Compare,   // a ops[0] args[0] ops[1] args[1] ...  (== != < <= > >= in notin), chained
     Cond,      // b if a else c
     List,      // [args]
     Tuple,     // (args)
@@ -44,6 +44,7 @@ struct Expr {
   ExprPtr a, b, c, d;
   std::vector<ExprPtr> args;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
+  std::vector<std::string> ops;  // Compare operators
 };
 
 struct Node;
@@ -62,6 +63,7 @@ struct Node {
     Macro,        // name(params) body
     CallBlock,    // {% call(params) expr %}body{% endcall %}
     FilterBlock,  // {% filter expr %}body
+    With,         // {% with params %}body{% endwith %}: params evaluated outside, body scoped
     Break,
     Continue,
   };

@@ -44,6 +44,7 @@ class NamespaceObj : public Object {
  public:
   DictObj attrs;
   int depth() const override { return attrs.depth; }
+  void clear() override { attrs.items.clear(); }
   std::string type_name() const override { return "Namespace"; }
   Value getattr(const std::string& name) const override {
     if (const Value* v = attrs.find(name)) return *v;
@@ -69,6 +70,10 @@ class LoopObj : public Object {
   std::shared_ptr<Value> last_changed = std::make_shared<Value>();
 
   std::string type_name() const override { return "LoopContext"; }
+  void clear() override {
+    *last_changed = Value();
+    recurse = Value();
+  }
   Value getattr(const std::string& name) const override {
     const std::size_t n = items->size();
     if (name == "index") return Value(static_cast<std::int64_t>(index0 + 1));
@@ -141,8 +146,9 @@ Value global(const std::string& name) {
   if (name == "range")
     return Value::function("range", [](Interpreter&, Args& args) { return make_range(args); });
   if (name == "namespace")
-    return Value::function("namespace", [](Interpreter&, Args& args) -> Value {
+    return Value::function("namespace", [](Interpreter& in, Args& args) -> Value {
       auto ns = std::make_shared<NamespaceObj>();
+      in.track(ns);
       for (const auto& a : args.pos) {
         if (!a.is_dict())
           throw_runtime("TypeError", "'" + a.type_name() + "' object is not iterable");
@@ -186,6 +192,10 @@ Value global(const std::string& name) {
 bool is_int_like(const Value& v) { return v.is_int() || v.is_bool(); }
 
 }  // namespace
+
+Interpreter::~Interpreter() {
+  for (auto& o : objects_) o->clear();
+}
 
 void Interpreter::count_iterations(std::size_t n) {
   iterations_ += n;
@@ -302,6 +312,22 @@ Interpreter::Flow Interpreter::exec_node(const Node& n, std::string& out) {
       append(out, eval_filter(*n.filter, &v).str());
       return Flow::Normal;
     }
+    case Node::Kind::With: {
+      auto scope = std::make_shared<Scope>();
+      scope->parent = scope_;
+      for (const auto& [name, expr] : n.params) scope->set(name, eval(*expr));
+      auto saved = scope_;
+      scope_ = scope;
+      Flow f;
+      try {
+        f = exec(n.body, out);
+      } catch (...) {
+        scope_ = saved;
+        throw;
+      }
+      scope_ = saved;
+      return f;
+    }
     case Node::Kind::Break:
       return Flow::Break;
     case Node::Kind::Continue:
@@ -362,6 +388,11 @@ void Interpreter::exec_for(const Node& n, const Value& iterable, int depth, std:
   auto shared_items = std::make_shared<const std::vector<Value>>(std::move(items));
   const std::vector<Value>& all = *shared_items;
   auto loop = std::make_shared<LoopObj>();
+  // loop.changed(loop) would make a cycle; forget its memory when the loop ends.
+  struct ForgetChanged {
+    LoopObj& l;
+    ~ForgetChanged() { *l.last_changed = Value(); }
+  } forget{*loop};
   loop->items = shared_items;
   loop->depth0 = depth;
   if (n.recursive) {
@@ -908,9 +939,13 @@ Value Interpreter::eval(const Expr& e) {
     }
     case Expr::Kind::Compare: {
       Value l = eval(*e.a);
-      Value r = eval(*e.b);
-      at(e);
-      return Value(eval_compare(e.name, l, r));
+      for (std::size_t i = 0; i < e.args.size(); ++i) {
+        Value r = eval(*e.args[i]);
+        at(e);
+        if (!eval_compare(e.ops[i], l, r)) return Value(false);
+        l = std::move(r);
+      }
+      return Value(true);
     }
     case Expr::Kind::Cond:
       if (eval(*e.a).truthy()) return eval(*e.b);

@@ -25,6 +25,12 @@ struct Scope {
 class Interpreter {
  public:
   explicit Interpreter(const TemplateOptions& options) : options_(options) {}
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  // Objects created during the render; cleared at its end to break reference cycles.
+  void track(std::shared_ptr<Object> object) { objects_.push_back(std::move(object)); }
 
   std::string render(const Node& root, const nlohmann::ordered_json& context);
 
@@ -69,6 +75,7 @@ class Interpreter {
   std::size_t output_bytes_ = 0;
   int depth_ = 0;
   int line_ = 0, col_ = 0;
+  std::vector<std::shared_ptr<Object>> objects_;
 
   friend struct DepthScope;
 };

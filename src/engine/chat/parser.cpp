@@ -8,7 +8,10 @@
 namespace abstractllm::engine::jinja {
 namespace {
 
-constexpr int kMaxDepth = 200;
+// Bounds the depth of the parse (recursion) and of the tree it builds (left-deep chains such as
+// a + b + c or x|f|g count one level per link), so evaluating and freeing it stays well within
+// the stack.
+constexpr int kMaxDepth = 1000;
 
 std::string describe(const Token& t) {
   switch (t.type) {
@@ -95,10 +98,13 @@ class Parser {
 
   struct DepthGuard {
     Parser& p;
-    explicit DepthGuard(Parser& parser) : p(parser) {
+    int links = 0;
+    explicit DepthGuard(Parser& parser) : p(parser) { link(); }
+    void link() {
+      ++links;
       if (++p.depth_ > kMaxDepth) p.fail("template nesting is too deep", p.cur());
     }
-    ~DepthGuard() { --p.depth_; }
+    ~DepthGuard() { p.depth_ -= links; }
   };
 
   // Parses statements until a block tag whose name is in `end_tags` (left unconsumed, after
@@ -164,6 +170,7 @@ class Parser {
     if (tag == "macro") return parse_macro();
     if (tag == "call") return parse_call_block();
     if (tag == "filter") return parse_filter_block();
+    if (tag == "with") return parse_with();
     if (tag == "generation") {  // transformers' AssistantTracker: a transparent block
       advance();
       expect_block_end();
@@ -351,12 +358,32 @@ class Parser {
     return n;
   }
 
+  NodePtr parse_with() {
+    auto n = make_node(Node::Kind::With, cur());
+    advance();
+    while (cur().type != Token::Type::BlockEnd) {
+      if (!n->params.empty()) expect_op(",");
+      std::string name = expect_name();
+      expect_op("=");
+      n->params.emplace_back(std::move(name), parse_expression(true));
+    }
+    expect_block_end();
+    open_blocks_.push_back("with");
+    n->body = parse_body({"endwith"});
+    advance();
+    expect_block_end();
+    open_blocks_.pop_back();
+    return n;
+  }
+
   NodePtr parse_filter_block() {
     auto n = make_node(Node::Kind::FilterBlock, cur());
     advance();
     // The chain starts without a leading "|".
     ExprPtr chain;
+    DepthGuard guard(*this);
     do {
+      guard.link();
       chain = parse_one_filter(std::move(chain));
     } while (skip_op("|"));
     n->filter = std::move(chain);
@@ -408,8 +435,10 @@ class Parser {
   }
 
   ExprPtr parse_condexpr() {
+    DepthGuard chain(*this);
     ExprPtr expr1 = parse_or();
     while (is_name("if")) {
+      chain.link();
       const Token t = cur();
       advance();
       ExprPtr expr2 = parse_or();
@@ -425,8 +454,10 @@ class Parser {
   }
 
   ExprPtr parse_or() {
+    DepthGuard chain(*this);
     ExprPtr left = parse_and();
     while (is_name("or")) {
+      chain.link();
       auto e = make_expr(Expr::Kind::Or, cur());
       advance();
       e->a = std::move(left);
@@ -437,8 +468,10 @@ class Parser {
   }
 
   ExprPtr parse_and() {
+    DepthGuard chain(*this);
     ExprPtr left = parse_not();
     while (is_name("and")) {
+      chain.link();
       auto e = make_expr(Expr::Kind::And, cur());
       advance();
       e->a = std::move(left);
@@ -461,6 +494,7 @@ class Parser {
 
   ExprPtr parse_compare() {
     ExprPtr left = parse_math1();
+    ExprPtr cmp;
     while (true) {
       const Token t = cur();
       std::string op;
@@ -479,13 +513,15 @@ class Parser {
       } else {
         break;
       }
-      auto e = make_expr(Expr::Kind::Compare, t);
-      e->name = op;
-      e->a = std::move(left);
-      e->b = parse_math1();
-      left = std::move(e);
+      if (!cmp) {
+        cmp = make_expr(Expr::Kind::Compare, t);
+        cmp->a = std::move(left);
+      }
+      // Python chains comparisons: a < b < c means a < b and b < c.
+      cmp->ops.push_back(op);
+      cmp->args.push_back(parse_math1());
     }
-    return left;
+    return cmp ? std::move(cmp) : std::move(left);
   }
 
   ExprPtr binary(const Token& t, std::string op, ExprPtr a, ExprPtr b) {
@@ -497,8 +533,10 @@ class Parser {
   }
 
   ExprPtr parse_math1() {
+    DepthGuard chain(*this);
     ExprPtr left = parse_concat();
     while (is_op("+") || is_op("-")) {
+      chain.link();
       const Token t = cur();
       advance();
       left = binary(t, t.text, std::move(left), parse_concat());
@@ -507,8 +545,10 @@ class Parser {
   }
 
   ExprPtr parse_concat() {
+    DepthGuard chain(*this);
     ExprPtr left = parse_math2();
     while (is_op("~")) {
+      chain.link();
       const Token t = cur();
       advance();
       left = binary(t, "~", std::move(left), parse_math2());
@@ -517,8 +557,10 @@ class Parser {
   }
 
   ExprPtr parse_math2() {
+    DepthGuard chain(*this);
     ExprPtr left = parse_pow();
     while (is_op("*") || is_op("/") || is_op("//") || is_op("%")) {
+      chain.link();
       const Token t = cur();
       advance();
       left = binary(t, t.text, std::move(left), parse_pow());
@@ -527,8 +569,10 @@ class Parser {
   }
 
   ExprPtr parse_pow() {
+    DepthGuard chain(*this);
     ExprPtr left = parse_unary(true);
     while (is_op("**")) {
+      chain.link();
       const Token t = cur();
       advance();
       left = binary(t, "**", std::move(left), parse_unary(true));
@@ -626,7 +670,9 @@ class Parser {
   }
 
   ExprPtr parse_postfix(ExprPtr node) {
+    DepthGuard chain(*this);
     while (true) {
+      chain.link();
       if (is_op(".") || is_op("[")) {
         node = parse_subscript(std::move(node));
       } else if (is_op("(")) {
@@ -638,7 +684,9 @@ class Parser {
   }
 
   ExprPtr parse_filter_expr(ExprPtr node) {
+    DepthGuard chain(*this);
     while (true) {
+      chain.link();
       if (is_op("|")) {
         node = parse_filter_chain(std::move(node));
       } else if (is_name("is")) {
@@ -759,7 +807,11 @@ class Parser {
   }
 
   ExprPtr parse_filter_chain(ExprPtr node) {
-    while (skip_op("|")) node = parse_one_filter(std::move(node));
+    DepthGuard chain(*this);
+    while (skip_op("|")) {
+      chain.link();
+      node = parse_one_filter(std::move(node));
+    }
     return node;
   }
 

@@ -67,6 +67,9 @@ class Object {
   virtual bool setattr(const std::string& name, Value value);  // false: not allowed
   virtual std::string repr() const;
   virtual int depth() const { return 1; }
+  // Drops the values it holds; called when a render ends so reference cycles built by the
+  // template (a namespace holding itself) are freed.
+  virtual void clear() {}
 };
 
 struct UndefinedInfo {

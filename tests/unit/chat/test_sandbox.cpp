@@ -188,3 +188,34 @@ TEST(ChatTemplateApi, UnorderedJsonOverloadRenders) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Sandbox, LongChainsAreBounded) {
+  std::string sum = "{{ 1";
+  for (int i = 0; i < 200000; ++i) sum += "+1";
+  EXPECT_NE(error_of(sum + " }}", {}).find("too deep"), std::string::npos);
+  std::string filters = "{{ 'x'";
+  for (int i = 0; i < 200000; ++i) filters += "|trim";
+  EXPECT_NE(error_of(filters + " }}", {}).find("too deep"), std::string::npos);
+  std::string attrs = "{{ x";
+  for (int i = 0; i < 200000; ++i) attrs += ".a";
+  EXPECT_NE(error_of(attrs + " }}", {}).find("too deep"), std::string::npos);
+  std::string conds = "{{ 1";
+  for (int i = 0; i < 200000; ++i) conds += " if 1 else 2";
+  EXPECT_FALSE(error_of(conds + " }}", {}).empty());
+  // A long but reasonable chain renders.
+  std::string ok = "{{ 0";
+  for (int i = 0; i < 300; ++i) ok += " + 1";
+  EXPECT_EQ(error_of(ok + " }}", {}), "");
+}
+
+TEST(Sandbox, SelfReferenceDoesNotCrash) {
+  EXPECT_FALSE(error_of("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}", {}).empty());
+  EXPECT_FALSE(error_of("{% set ns = namespace(x=[]) %}{% for i in range(2000) %}"
+                        "{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}",
+                        {})
+                   .empty());
+}
+
+}  // namespace
