@@ -2,9 +2,11 @@
 // loading tokenizer.json. The same text and measurements for the Rust `tokenizers` library come
 // from tools/tokenizer/bench_reference.js; docs/tokenizer.md has the figures and commands.
 //   build-x/bench/bench_tokenizer_encode [--benchmark_filter=Encode]
+//   build-x/bench/bench_tokenizer_encode --memory llama3     (resident memory, fresh process)
 // Tokenizers: real files under .cache/testdata (scripts/fetch-test-data).
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -37,14 +39,6 @@ const std::string& bench_text() {
     return s;
   }();
   return text;
-}
-
-long rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
 }
 
 void BM_Encode(benchmark::State& state, const std::string& name) {
@@ -87,15 +81,11 @@ void BM_Load(benchmark::State& state, const std::string& name) {
     return;
   }
   const auto file = tokenizer_dir(name) / "tokenizer.json";
-  const long before = rss_kib();
-  long grown = 0;
   for (auto _ : state) {
     auto tok = Tokenizer::from_folder(tokenizer_dir(name));
-    grown = std::max(grown, rss_kib() - before);
     benchmark::DoNotOptimize(tok.vocab_size());
   }
   state.counters["file_MB"] = static_cast<double>(fs::file_size(file)) / 1e6;
-  state.counters["rss_growth_MB"] = static_cast<double>(grown) / 1024.0;
 }
 
 const char* kNames[] = {"llama3", "llama2", "qwen2_5", "gemma3", "gpt4o", "deepseek_v3"};
@@ -118,6 +108,36 @@ int register_all() {
 }
 const int registered = register_all();
 
+// `--memory NAME`: in a fresh process, load NAME's tokenizer and print resident memory before and
+// after (and the peak), next to the tokenizer.json size.
+int memory_report(const std::string& name) {
+  auto status = [](const char* key) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind(key, 0) == 0) return std::stol(line.substr(std::string(key).size()));
+    return 0L;
+  };
+  const auto dir = tokenizer_dir(name);
+  const double file_mb = static_cast<double>(fs::file_size(dir / "tokenizer.json")) / 1e6;
+  const long before = status("VmRSS:");
+  const Tokenizer tok = Tokenizer::from_folder(dir);
+  const long after = status("VmRSS:");
+  const long peak = status("VmHWM:");
+  std::printf("%s: tokenizer.json %.1f MB, resident +%.1f MB after load (%.2fx the file), peak "
+              "+%.1f MB during load, vocab %lld\n",
+              name.c_str(), file_mb, (after - before) / 1024.0,
+              (after - before) / 1024.0 * 1.048576 / file_mb, (peak - before) / 1024.0,
+              static_cast<long long>(tok.vocab_size()));
+  return 0;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--memory") return memory_report(argv[2]);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
