@@ -74,7 +74,15 @@ const Tokenizer& LoadedModel::tokenizer() const {
 
 const ChatTemplate& LoadedModel::chat_template() const { return *chat_template_; }
 
-int64_t LoadedModel::context_window() const { return model_->spec().max_position; }
+int64_t LoadedModel::context_window() const {
+  // A config without max_position_embeddings: the tokenizer's model_max_length, else no limit
+  // is known and 0 tells the Generator not to enforce one.
+  if (model_->spec().max_position > 0) return model_->spec().max_position;
+  if (tokenizer_ && tokenizer_->config().model_max_length) {
+    return *tokenizer_->config().model_max_length;
+  }
+  return 0;
+}
 
 std::size_t LoadedModel::weight_bytes() const { return model_->weight_bytes(); }
 

@@ -45,7 +45,8 @@ class LoadedModel {
   // The model's template (chat_template.jinja or tokenizer_config.json's), or the documented
   // ChatML default when the model has none.
   const ChatTemplate& chat_template() const;
-  // max_position_embeddings of the config (the spec's, for hand-built models).
+  // max_position_embeddings of the config (the spec's, for hand-built models); when absent,
+  // tokenizer_config's model_max_length; 0 = unknown (not enforced).
   int64_t context_window() const;
   std::size_t weight_bytes() const;
   // Union of config.json's, generation_config.json's and the tokenizer's EOS ids, sorted.
