@@ -56,7 +56,8 @@ void BM_OpenValidateMap8B4bit(benchmark::State& state) {
       if (name.ends_with(".scales")) {
         const auto lw = quant::resolve_linear(store, name.substr(0, name.size() - 7),
                                               cfg.quantization);
-        benchmark::DoNotOptimize(lw.weight);
+        const TensorView* w = lw.weight;
+        benchmark::DoNotOptimize(w);
         ++linears;
       }
     }

@@ -179,7 +179,7 @@ SynthReport synthesize_model(const SynthOptions& o) {
   for (const auto& p : synth_presets())
     if (p.name == o.preset) preset = &p;
   json config = preset_config(o.preset);  // throws for unknown presets
-  if (!o.arch.empty() && o.arch != preset->arch && o.arch != config["model_type"]) {
+  if (!o.arch.empty() && o.arch != preset->arch && o.arch != config["model_type"].get<std::string>()) {
     throw InvalidParameterError("arch", "--arch " + o.arch + " does not match preset " +
                                             o.preset + " (arch " + preset->arch + ")");
   }
