@@ -66,7 +66,8 @@ ops::ThreadPool& pool_for(int threads) {
 double bandwidth(int threads) {
   static double bw[65] = {};
   if (bw[threads] == 0.0) {
-    bw[threads] = ops::measure_read_bandwidth(pool_for(threads), std::size_t{512} << 20, 5).best_gbps;
+    bw[threads] =
+        ops::measure_read_bandwidth(pool_for(threads), std::size_t{512} << 20, 5).best_gbps;
   }
   return bw[threads];
 }
@@ -103,8 +104,8 @@ void BM_Decode(benchmark::State& state) {
     m->forward(std::span<const model::SequenceChunk>(&c, 1), pool);
     ++i;
   }
-  state.counters["tok/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters["tok/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["model_MB"] = static_cast<double>(m->weight_bytes()) / 1e6;
   state.counters["read_GB/s"] = bw;
   state.counters["roofline_tok/s"] = bw * 1e9 / static_cast<double>(m->weight_bytes());
@@ -127,13 +128,19 @@ void BM_Prefill(benchmark::State& state) {
     model::SequenceChunk c{&cache, std::span<const int32_t>(tokens), logits.data()};
     m->forward(std::span<const model::SequenceChunk>(&c, 1), pool);
   }
-  state.counters["tok/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n),
-                                               benchmark::Counter::kIsRate);
+  state.counters["tok/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
 }
 
 }  // namespace
 
-BENCHMARK(BM_Decode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->MinTime(3.0)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Prefill)->ArgNames({"threads", "tokens"})->Args({2, 512})->Args({1, 512})->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Decode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->MinTime(3.0)->Unit(
+    benchmark::kMillisecond);
+BENCHMARK(BM_Prefill)
+    ->ArgNames({"threads", "tokens"})
+    ->Args({2, 512})
+    ->Args({1, 512})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -69,7 +69,8 @@ MatrixSet make_set(int64_t rows, int64_t cols, ops::WeightFormat format, int bit
     fill_random(c.data, i + 1);
     if (format == ops::WeightFormat::F16 || format == ops::WeightFormat::BF16) {
       // Keep values finite and small: 0x2xxx-0x3bff f16, 0x3cxx bf16.
-      for (size_t k = 1; k < data_bytes; k += 2) c.data[k] = static_cast<uint8_t>(0x30 | (c.data[k] & 7));
+      for (size_t k = 1; k < data_bytes; k += 2)
+        c.data[k] = static_cast<uint8_t>(0x30 | (c.data[k] & 7));
     } else if (format == ops::WeightFormat::F32) {
       for (size_t k = 3; k < data_bytes; k += 4) c.data[k] = 0x3c;
     }
@@ -94,7 +95,8 @@ MatrixSet make_set(int64_t rows, int64_t cols, ops::WeightFormat format, int bit
 
 std::vector<float> make_x(int64_t n) {
   std::vector<float> x(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i)] = static_cast<float>((i * 7919) % 200 - 100) / 100.0f;
+  for (int64_t i = 0; i < n; ++i)
+    x[static_cast<size_t>(i)] = static_cast<float>((i * 7919) % 200 - 100) / 100.0f;
   return x;
 }
 
@@ -154,9 +156,9 @@ void BM_Prefill(benchmark::State& state) {
     ops::linear(set.copies[0].w, x.data(), tokens, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * static_cast<double>(rows * cols * tokens) * static_cast<double>(state.iterations()) / 1e9,
-      benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(rows * cols * tokens) *
+                                                     static_cast<double>(state.iterations()) / 1e9,
+                                                 benchmark::Counter::kIsRate);
 }
 
 // Every linear of one Llama-3.2-1B decode step (16 layers x q,k,v,o,gate,up,down, plus the
@@ -165,7 +167,9 @@ void BM_Prefill(benchmark::State& state) {
 void BM_Llama1BDecodeLinears(benchmark::State& state) {
   const int bits = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
-  struct Shape { int64_t rows, cols; };
+  struct Shape {
+    int64_t rows, cols;
+  };
   std::vector<Shape> shapes;
   for (int l = 0; l < 16; ++l) {
     for (Shape sh : {Shape{2048, 2048}, Shape{512, 2048}, Shape{512, 2048}, Shape{2048, 2048},
@@ -232,7 +236,12 @@ void BM_ReadBandwidth(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_ReadBandwidth)->Arg(1)->Arg(2)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReadBandwidth)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PoolDispatch)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Decode)
     ->ArgNames({"rows", "cols", "bits", "threads"})

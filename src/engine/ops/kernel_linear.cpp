@@ -13,6 +13,8 @@
 // Prefill (n_tokens > 1): a block of rows is dequantized to float once (exact) into a
 // per-thread tile and multiplied with all tokens by a register-blocked float micro-kernel
 // (4 rows x 3 tokens), so the unpacking cost is shared by every token.
+#include "engine/ops/kernel_linear.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -20,7 +22,6 @@
 #include <vector>
 
 #include "engine/ops/kernel_common.hpp"
-#include "engine/ops/kernel_linear.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "engine/ops/kernel_linear.cpp"
@@ -161,7 +162,7 @@ float RowFactors(const WeightMatrix& w, int64_t r, int64_t groups, const float* 
 // Integer dot product of one group's packed values with its int16 activations.
 template <int kBits, int kGroup, class D16>
 HWY_INLINE hn::VFromD<hn::Repartition<int32_t, D16>> GroupDot(D16 d16, const uint16_t* wr,
-                                                             const int16_t* xg) {
+                                                              const int16_t* xg) {
   constexpr int P = 16 / kBits;
   constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
   const hn::RebindToSigned<D16> di16;
@@ -183,8 +184,8 @@ HWY_INLINE hn::VFromD<hn::Repartition<int32_t, D16>> GroupDot(D16 d16, const uin
 }
 
 template <int kBits, int kGroup>
-void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
-                      const float* xsum, float* y, int64_t begin, int64_t end) {
+void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx, const float* xsum,
+                      float* y, int64_t begin, int64_t end) {
   const ChunkTag<kBits, kGroup> d16;
   const hn::Repartition<float, decltype(d16)> df;
   const int64_t groups = w.cols / kGroup;
@@ -252,8 +253,7 @@ HWY_INLINE hn::VFromD<DF> LoadAsFloat(DF df, WeightFormat f, const void* base, i
 }
 
 template <WeightFormat kFormat>
-void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t begin,
-                     int64_t end) {
+void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t begin, int64_t end) {
   const hn::ScalableTag<float> df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   const int64_t cols = w.cols;
@@ -263,8 +263,7 @@ void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t be
     int64_t c = 0;
     for (; c + 4 * N <= cols; c += 4 * N) {
       s0 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c), hn::LoadU(df, x + c), s0);
-      s1 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c + N), hn::LoadU(df, x + c + N),
-                      s1);
+      s1 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c + N), hn::LoadU(df, x + c + N), s1);
       s2 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c + 2 * N),
                       hn::LoadU(df, x + c + 2 * N), s2);
       s3 = hn::MulAdd(LoadAsFloat(df, kFormat, w.data, off + c + 3 * N),
@@ -303,10 +302,10 @@ void DecodeGenericRows(const WeightMatrix& w, const float* x, float* y, int64_t 
 
 void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   if (w.format == WeightFormat::Affine) {
-#define ALLM_CASE(B, G)                       \
-  if (w.bits == B && w.group_size == G) {     \
-    DecodeAffine<B, G>(w, x, y, pool);        \
-    return;                                   \
+#define ALLM_CASE(B, G)                   \
+  if (w.bits == B && w.group_size == G) { \
+    DecodeAffine<B, G>(w, x, y, pool);    \
+    return;                               \
   }
     ALLM_CASE(4, 64)
     ALLM_CASE(4, 32)
@@ -321,8 +320,8 @@ void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
     pool.parallel_for(w.rows, [&](int64_t b, int64_t e) { DecodeGenericRows(w, x, y, b, e); });
     return;
   }
-  const int64_t grain = std::max<int64_t>(
-      std::max<int64_t>(1, 16384 / (w.cols * 2)), w.rows / (static_cast<int64_t>(pool.size()) * 8));
+  const int64_t grain = std::max<int64_t>(std::max<int64_t>(1, 16384 / (w.cols * 2)),
+                                          w.rows / (static_cast<int64_t>(pool.size()) * 8));
   pool.parallel_for_grain(w.rows, grain, [&](int64_t b, int64_t e) {
     switch (w.format) {
       case WeightFormat::F32:
@@ -379,8 +378,8 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* ou
       const auto sv = hn::Set(df, sb[g]);
       const auto bv = hn::Set(df, sb[groups + g]);
       for (int64_t k = 0; k < kGroup; k += NF) {
-        const auto qi = hn::BitCast(d32, hn::PromoteTo(hn::RebindToUnsigned<decltype(d32)>(),
-                                                       hn::LoadU(d16f, q + k)));
+        const auto qi = hn::BitCast(
+            d32, hn::PromoteTo(hn::RebindToUnsigned<decltype(d32)>(), hn::LoadU(d16f, q + k)));
         hn::StoreU(hn::MulAdd(hn::ConvertTo(df, qi), sv, bv), df, o + k);
       }
       o += kGroup;
@@ -477,7 +476,8 @@ void PrefillTiles(const WeightMatrix& w, const float* x, int64_t n_tokens, float
         const float* xt = x + t0 * cols;
         float* yt = y + t0 * w.rows + r0;
         int64_t i = 0;
-        for (; i + 4 <= nr; i += 4) TileTimesTokens<4>(tile + i * cols, xt, nt, cols, w.rows, yt + i);
+        for (; i + 4 <= nr; i += 4)
+          TileTimesTokens<4>(tile + i * cols, xt, nt, cols, w.rows, yt + i);
         for (; i < nr; ++i) TileTimesTokens<1>(tile + i * cols, xt, nt, cols, w.rows, yt + i);
       }
     }
@@ -493,13 +493,12 @@ void PrefillAffine(const WeightMatrix& w, const float* x, int64_t n_tokens, floa
   PrefillTiles(w, xp.data(), n_tokens, y, pool, &DequantRowsPermuted<kBits, kGroup>);
 }
 
-void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-             ThreadPool& pool) {
+void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
   if (w.format == WeightFormat::Affine) {
-#define ALLM_CASE(B, G)                              \
-  if (w.bits == B && w.group_size == G) {            \
-    PrefillAffine<B, G>(w, x, n_tokens, y, pool);    \
-    return;                                          \
+#define ALLM_CASE(B, G)                           \
+  if (w.bits == B && w.group_size == G) {         \
+    PrefillAffine<B, G>(w, x, n_tokens, y, pool); \
+    return;                                       \
   }
     ALLM_CASE(4, 64)
     ALLM_CASE(4, 32)

@@ -16,21 +16,22 @@ namespace detail {
 
 void validate(const WeightMatrix& w) {
   if (w.rows <= 0 || w.cols <= 0) {
-    throw InvalidParameterError("rows/cols", "linear: weight matrix must have rows > 0 and cols > 0, got " +
-                                                 std::to_string(w.rows) + "x" +
-                                                 std::to_string(w.cols));
+    throw InvalidParameterError("rows/cols",
+                                "linear: weight matrix must have rows > 0 and cols > 0, got " +
+                                    std::to_string(w.rows) + "x" + std::to_string(w.cols));
   }
   if (w.data == nullptr) {
     throw InvalidParameterError("data", "linear: weight matrix data pointer is null");
   }
   if (w.format != WeightFormat::Affine) return;
   if (w.bits != 2 && w.bits != 3 && w.bits != 4 && w.bits != 5 && w.bits != 6 && w.bits != 8) {
-    throw InvalidParameterError("bits", "linear: affine bits must be 2, 3, 4, 5, 6 or 8, got " +
-                                            std::to_string(w.bits));
+    throw InvalidParameterError(
+        "bits", "linear: affine bits must be 2, 3, 4, 5, 6 or 8, got " + std::to_string(w.bits));
   }
   if (w.group_size != 32 && w.group_size != 64 && w.group_size != 128) {
-    throw InvalidParameterError("group_size", "linear: affine group_size must be 32, 64 or 128, got " +
-                                                  std::to_string(w.group_size));
+    throw InvalidParameterError(
+        "group_size",
+        "linear: affine group_size must be 32, 64 or 128, got " + std::to_string(w.group_size));
   }
   if (w.cols % w.group_size != 0) {
     throw InvalidParameterError("cols", "linear: cols (" + std::to_string(w.cols) +

@@ -62,7 +62,8 @@ BandwidthResult measure_read_bandwidth(ThreadPool& pool, std::size_t bytes, int 
   for (int r = 0; r < std::max(reps, 1); ++r) {
     auto t0 = std::chrono::steady_clock::now();
     pool.parallel_for_grain(words, slice, [&](int64_t b, int64_t e) {
-      sums[static_cast<std::size_t>(b / slice)] += HWY_DYNAMIC_DISPATCH(SumWords)(buf.get() + b, e - b);
+      sums[static_cast<std::size_t>(b / slice)] +=
+          HWY_DYNAMIC_DISPATCH(SumWords)(buf.get() + b, e - b);
     });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     gbps.push_back(static_cast<double>(result.bytes) / s / 1e9);

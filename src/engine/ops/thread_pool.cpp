@@ -105,8 +105,8 @@ struct ThreadPool::Impl {
   void work() {
     uint64_t s = state.load(std::memory_order_acquire);
     while (next_of(s) < chunks_of(s)) {
-      if (state.compare_exchange_weak(s, s + (uint64_t{1} << kChunkBits),
-                                      std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (state.compare_exchange_weak(s, s + (uint64_t{1} << kChunkBits), std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
         run_chunk(next_of(s));
         s = state.load(std::memory_order_acquire);
       }

@@ -2,14 +2,13 @@
 // group size and scale type; and the MLX bit layout of dequantize_row checked against an
 // independent packer that follows MLX's byte formulas.
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
-
-#include <hwy/targets.h>
 
 #include "abstractllm/errors.hpp"
 #include "engine/ops/linear.hpp"
@@ -113,8 +112,7 @@ std::vector<float> random_x(int64_t n, std::mt19937& rng) {
 // The single-token affine kernels quantize x to int16 per group (step d_g = max|x_g|/32767),
 // so there the bound also includes sum_c |w_c - b_g| * d_g / 2, the most that rounding each
 // activation by half a step can change the result.
-void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng,
-                             bool outliers = false,
+void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng, bool outliers = false,
                              std::vector<int64_t> token_counts = {1, 2, 4, 5, 17}) {
   static ops::ThreadPool pool1(1), pool2(2), pool3(3);
   for (int64_t n_tokens : token_counts) {
@@ -256,7 +254,8 @@ std::vector<uint8_t> mlx_pack(const std::vector<uint32_t>& q, int bits) {
     for (size_t i = 0; i < q.size(); i += 8) {
       const uint32_t* v = &q[i];
       out.push_back(static_cast<uint8_t>(v[0] | (v[1] << 3) | ((v[2] & 3) << 6)));
-      out.push_back(static_cast<uint8_t>((v[2] >> 2) | (v[3] << 1) | (v[4] << 4) | ((v[5] & 1) << 7)));
+      out.push_back(
+          static_cast<uint8_t>((v[2] >> 2) | (v[3] << 1) | (v[4] << 4) | ((v[5] & 1) << 7)));
       out.push_back(static_cast<uint8_t>((v[5] >> 1) | (v[6] << 2) | (v[7] << 5)));
     }
   } else if (bits == 5) {
