@@ -158,9 +158,10 @@ TEST(DemoModel, AnswersHeldOutQuestionsLikeThePyTorchModel) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double accuracy = correct / double(items.size());
-  std::printf("demo model, 4-bit, greedy: %d/%zu held-out answers exact (%.1f%%); PyTorch %.1f%%; "
+  std::printf("demo model %s, greedy: %d/%zu held-out answers exact (%.1f%%); PyTorch %.1f%%; "
               "identical to PyTorch's answer: %d/%zu; %lld tokens in %.1f s\n",
-              correct, items.size(), 100 * accuracy, 100 * pytorch_accuracy, same_as_pytorch,
+              model_dir().string().c_str(), correct, items.size(), 100 * accuracy,
+              100 * pytorch_accuracy, same_as_pytorch,
               items.size(), static_cast<long long>(tokens), seconds);
   for (const auto& [family, c] : by_family) {
     std::printf("  %-10s %d/%d\n", family.c_str(), c.first, c.second);
