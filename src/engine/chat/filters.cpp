@@ -41,10 +41,10 @@ Value get_attribute(Interpreter& in, const Value& item, const Value& attribute,
   std::size_t start = 0;
   while (true) {
     std::size_t dot = path.find('.', start);
-    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
-      return c >= '0' && c <= '9';
-    });
+    std::string part =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    bool numeric = !part.empty() && std::all_of(part.begin(), part.end(),
+                                                [](char c) { return c >= '0' && c <= '9'; });
     cur = numeric ? in.getitem(cur, Value(static_cast<std::int64_t>(std::atoll(part.c_str()))))
                   : in.getitem(cur, Value(part));
     if (default_value && cur.is_undefined()) cur = *default_value;
@@ -203,7 +203,8 @@ Value f_int(Interpreter&, const Value& v, Args& a) {
   Value fallback = def ? *def : Value(std::int64_t{0});
   switch (v.kind()) {
     case Value::Kind::Bool:
-    case Value::Kind::Int: return Value(v.to_int());
+    case Value::Kind::Int:
+      return Value(v.to_int());
     case Value::Kind::Float:
       if (std::isnan(v.as_float()) || std::isinf(v.as_float())) return fallback;
       return Value(static_cast<std::int64_t>(v.as_float()));
@@ -211,10 +212,12 @@ Value f_int(Interpreter&, const Value& v, Args& a) {
       std::int64_t i;
       if (parse_py_int(v.str_ref(), base, i)) return Value(i);
       double d;
-      if (parse_py_float(v.str_ref(), d) && std::isfinite(d)) return Value(static_cast<std::int64_t>(d));
+      if (parse_py_float(v.str_ref(), d) && std::isfinite(d))
+        return Value(static_cast<std::int64_t>(d));
       return fallback;
     }
-    default: return fallback;
+    default:
+      return fallback;
   }
 }
 
@@ -274,7 +277,8 @@ Value f_tojson(Interpreter&, const Value& v, Args& a) {
     if (indent->is_string())
       o.indent = indent->str_ref();
     else
-      o.indent = std::string(static_cast<std::size_t>(std::clamp<std::int64_t>(indent->to_int(), 0, 1000)), ' ');
+      o.indent = std::string(
+          static_cast<std::size_t>(std::clamp<std::int64_t>(indent->to_int(), 0, 1000)), ' ');
     o.item_sep = ",";
   }
   const Value* seps = arg(a, 2, "separators");
@@ -302,13 +306,17 @@ Value f_dictsort(Interpreter&, const Value& v, Args& a) {
   bool reverse = bool_arg(a, 2, "reverse", false);
   if (!v.is_dict()) throw_runtime("TypeError", "Can only sort mappings.");
   std::size_t pos;
-  if (by == "key") pos = 0;
-  else if (by == "value") pos = 1;
-  else throw_runtime("FilterArgumentError", "You can only sort by either \"key\" or \"value\"");
+  if (by == "key")
+    pos = 0;
+  else if (by == "value")
+    pos = 1;
+  else
+    throw_runtime("FilterArgumentError", "You can only sort by either \"key\" or \"value\"");
   std::vector<Value> items;
   for (const auto& [k, val] : v.dict_ref().items) items.push_back(Value::list({k, val}, true));
-  stable_sort(items, [&](const Value& it) { return sort_key(it.list_ref().items[pos], case_sensitive); },
-              reverse);
+  stable_sort(
+      items, [&](const Value& it) { return sort_key(it.list_ref().items[pos], case_sensitive); },
+      reverse);
   return Value::list(std::move(items));
 }
 
@@ -369,18 +377,27 @@ Value select_impl(Interpreter& in, const Value& v, Args& a, bool with_attr, bool
   return Value::list(std::move(out));
 }
 
-Value f_select(Interpreter& in, const Value& v, Args& a) { return select_impl(in, v, a, false, true); }
-Value f_reject(Interpreter& in, const Value& v, Args& a) { return select_impl(in, v, a, false, false); }
-Value f_selectattr(Interpreter& in, const Value& v, Args& a) { return select_impl(in, v, a, true, true); }
-Value f_rejectattr(Interpreter& in, const Value& v, Args& a) { return select_impl(in, v, a, true, false); }
+Value f_select(Interpreter& in, const Value& v, Args& a) {
+  return select_impl(in, v, a, false, true);
+}
+Value f_reject(Interpreter& in, const Value& v, Args& a) {
+  return select_impl(in, v, a, false, false);
+}
+Value f_selectattr(Interpreter& in, const Value& v, Args& a) {
+  return select_impl(in, v, a, true, true);
+}
+Value f_rejectattr(Interpreter& in, const Value& v, Args& a) {
+  return select_impl(in, v, a, true, false);
+}
 
 Value f_unique(Interpreter& in, const Value& v, Args& a) {
   bool case_sensitive = bool_arg(a, 0, "case_sensitive", false);
   const Value* attribute = arg(a, 1, "attribute");
   std::vector<Value> out, seen;
   for (const auto& it : to_list(v)) {
-    Value key = sort_key(attribute && !attribute->is_none() ? get_attribute(in, it, *attribute) : it,
-                         case_sensitive);
+    Value key =
+        sort_key(attribute && !attribute->is_none() ? get_attribute(in, it, *attribute) : it,
+                 case_sensitive);
     bool dup = false;
     for (const auto& s : seen)
       if (s.equals(key)) {
@@ -420,15 +437,17 @@ Value f_sort(Interpreter& in, const Value& v, Args& a) {
       attrs.push_back(*attribute);
     }
   }
-  stable_sort(items,
-              [&](const Value& it) -> Value {
-                if (attrs.empty()) return sort_key(it, case_sensitive);
-                if (attrs.size() == 1) return sort_key(get_attribute(in, it, attrs[0]), case_sensitive);
-                std::vector<Value> parts;
-                for (const auto& at : attrs) parts.push_back(sort_key(get_attribute(in, it, at), case_sensitive));
-                return Value::list(std::move(parts));
-              },
-              reverse);
+  stable_sort(
+      items,
+      [&](const Value& it) -> Value {
+        if (attrs.empty()) return sort_key(it, case_sensitive);
+        if (attrs.size() == 1) return sort_key(get_attribute(in, it, attrs[0]), case_sensitive);
+        std::vector<Value> parts;
+        for (const auto& at : attrs)
+          parts.push_back(sort_key(get_attribute(in, it, at), case_sensitive));
+        return Value::list(std::move(parts));
+      },
+      reverse);
   return Value::list(std::move(items));
 }
 
@@ -462,9 +481,9 @@ Value minmax(Interpreter& in, const Value& v, Args& a, bool want_max) {
   std::size_t best = 0;
   Value best_key;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    Value key = sort_key(attribute && !attribute->is_none() ? get_attribute(in, items[i], *attribute)
-                                                           : items[i],
-                         case_sensitive);
+    Value key = sort_key(
+        attribute && !attribute->is_none() ? get_attribute(in, items[i], *attribute) : items[i],
+        case_sensitive);
     if (i == 0 || (want_max ? best_key.less(key) : key.less(best_key))) {
       best = i;
       best_key = key;
@@ -542,12 +561,23 @@ Value f_escape(Interpreter&, const Value& v, Args&) {
   std::string out;
   for (char c : v.str()) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return Value(std::move(out));
@@ -576,10 +606,12 @@ Value f_truncate(Interpreter&, const Value& v, Args& a) {
   if (length < end_len)
     throw_runtime("AssertionError", "expected length >= " + std::to_string(end_len) + ", got " +
                                         std::to_string(length));
-  if (leeway < 0) throw_runtime("AssertionError", "expected leeway >= 0, got " + std::to_string(leeway));
+  if (leeway < 0)
+    throw_runtime("AssertionError", "expected leeway >= 0, got " + std::to_string(leeway));
   auto cps = pystr::decode(s);
   if (static_cast<std::int64_t>(cps.size()) <= length + leeway) return Value(s);
-  std::string head = pystr::encode(std::vector<std::uint32_t>(cps.begin(), cps.begin() + (length - end_len)));
+  std::string head =
+      pystr::encode(std::vector<std::uint32_t>(cps.begin(), cps.begin() + (length - end_len)));
   if (killwords) return Value(head + end);
   auto parts = pystr::rsplit(head, std::string(" "), 1);
   return Value(parts[0] + end);
@@ -601,21 +633,51 @@ Value f_pprint(Interpreter&, const Value& v, Args&) { return Value(v.repr()); }
 
 const std::unordered_map<std::string, FilterFn>& registry() {
   static const std::unordered_map<std::string, FilterFn> m = {
-      {"length", f_length},     {"count", f_length},           {"first", f_first},
-      {"last", f_last},         {"join", f_join},              {"upper", f_upper},
-      {"lower", f_lower},       {"title", f_title},            {"capitalize", f_capitalize},
-      {"trim", f_trim},         {"replace", f_replace},        {"default", f_default},
-      {"d", f_default},         {"list", f_list},              {"string", f_string},
-      {"int", f_int},           {"float", f_float},            {"abs", f_abs},
-      {"round", f_round},       {"tojson", f_tojson},          {"items", f_items},
-      {"dictsort", f_dictsort}, {"map", f_map},                {"select", f_select},
-      {"reject", f_reject},     {"selectattr", f_selectattr},  {"rejectattr", f_rejectattr},
-      {"unique", f_unique},     {"reverse", f_reverse},        {"sort", f_sort},
-      {"sum", f_sum},           {"min", f_min},                {"max", f_max},
-      {"batch", f_batch},       {"indent", f_indent},          {"wordcount", f_wordcount},
-      {"safe", f_safe},         {"e", f_escape},               {"escape", f_escape},
-      {"forceescape", f_escape}, {"format", f_format},         {"center", f_center},
-      {"truncate", f_truncate}, {"attr", f_attr},              {"pprint", f_pprint},
+      {"length", f_length},
+      {"count", f_length},
+      {"first", f_first},
+      {"last", f_last},
+      {"join", f_join},
+      {"upper", f_upper},
+      {"lower", f_lower},
+      {"title", f_title},
+      {"capitalize", f_capitalize},
+      {"trim", f_trim},
+      {"replace", f_replace},
+      {"default", f_default},
+      {"d", f_default},
+      {"list", f_list},
+      {"string", f_string},
+      {"int", f_int},
+      {"float", f_float},
+      {"abs", f_abs},
+      {"round", f_round},
+      {"tojson", f_tojson},
+      {"items", f_items},
+      {"dictsort", f_dictsort},
+      {"map", f_map},
+      {"select", f_select},
+      {"reject", f_reject},
+      {"selectattr", f_selectattr},
+      {"rejectattr", f_rejectattr},
+      {"unique", f_unique},
+      {"reverse", f_reverse},
+      {"sort", f_sort},
+      {"sum", f_sum},
+      {"min", f_min},
+      {"max", f_max},
+      {"batch", f_batch},
+      {"indent", f_indent},
+      {"wordcount", f_wordcount},
+      {"safe", f_safe},
+      {"e", f_escape},
+      {"escape", f_escape},
+      {"forceescape", f_escape},
+      {"format", f_format},
+      {"center", f_center},
+      {"truncate", f_truncate},
+      {"attr", f_attr},
+      {"pprint", f_pprint},
   };
   return m;
 }

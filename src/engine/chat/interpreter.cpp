@@ -1,9 +1,9 @@
 #include "engine/chat/interpreter.hpp"
 
 #include <cmath>
-#include <optional>
 #include <cstdint>
 #include <ctime>
+#include <optional>
 
 #include "abstractllm/errors.hpp"
 
@@ -117,7 +117,8 @@ Value make_range(Args& args) {
   auto as_int = [](const Value& v) -> std::int64_t {
     if (v.is_int() || v.is_bool()) return v.to_int();
     if (v.is_undefined()) v.fail_undefined();
-    throw_runtime("TypeError", "'" + v.type_name() + "' object cannot be interpreted as an integer");
+    throw_runtime("TypeError",
+                  "'" + v.type_name() + "' object cannot be interpreted as an integer");
   };
   if (args.pos.size() == 1) {
     stop = as_int(args.pos[0]);
@@ -126,8 +127,8 @@ Value make_range(Args& args) {
     stop = as_int(args.pos[1]);
     if (args.pos.size() == 3) step = as_int(args.pos[2]);
   } else {
-    throw_runtime("TypeError", "range expected at most 3 arguments, got " +
-                                   std::to_string(args.pos.size()));
+    throw_runtime("TypeError",
+                  "range expected at most 3 arguments, got " + std::to_string(args.pos.size()));
   }
   if (step == 0) throw_runtime("ValueError", "range() arg 3 must not be zero");
   std::int64_t count = 0;
@@ -176,8 +177,8 @@ Value global(const std::string& name) {
       const Value* f = args.get(0, "format");
       if (!f || !f->is_string())
         throw_runtime("TypeError", "strftime_now() argument must be a format string");
-      std::time_t t = in.options().now ? static_cast<std::time_t>(in.options().now())
-                                       : std::time(nullptr);
+      std::time_t t =
+          in.options().now ? static_cast<std::time_t>(in.options().now()) : std::time(nullptr);
       std::tm tm{};
       localtime_r(&t, &tm);
       if (f->str_ref().empty()) return Value(std::string());
@@ -207,7 +208,8 @@ void Interpreter::count_iterations(std::size_t n) {
 
 void Interpreter::append(std::string& out, const std::string& s) {
   output_bytes_ += s.size();
-  if (output_bytes_ > options_.limits.max_output_bytes || out.size() + s.size() > options_.limits.max_output_bytes)
+  if (output_bytes_ > options_.limits.max_output_bytes ||
+      out.size() + s.size() > options_.limits.max_output_bytes)
     throw_runtime("ResourceExceeded", "output size limit exceeded (limit " +
                                           std::to_string(options_.limits.max_output_bytes) +
                                           " bytes)");
@@ -515,7 +517,8 @@ Value Interpreter::call(const Value& callee, Args& args) {
   if (callee.is_callable()) return callee.callable_ref().fn(*this, args);
   if (callee.is_undefined()) callee.fail_undefined();
   if (callee.is_object()) {
-    if (auto* loop = dynamic_cast<LoopObj*>(&callee.object_ref()); loop && loop->recurse.is_callable())
+    if (auto* loop = dynamic_cast<LoopObj*>(&callee.object_ref());
+        loop && loop->recurse.is_callable())
       return loop->recurse.callable_ref().fn(*this, args);
   }
   throw_runtime("TypeError", "'" + callee.type_name() + "' object is not callable");
@@ -531,15 +534,15 @@ Value Interpreter::getattr(const Value& obj, const std::string& name) {
       break;
   }
   if (name.size() >= 2 && name[0] == '_' && name[1] == '_')
-    return Value::undefined("access to attribute '" + name + "' of '" + obj.type_name() +
-                                "' object is unsafe.",
-                            "SecurityError");
+    return Value::undefined(
+        "access to attribute '" + name + "' of '" + obj.type_name() + "' object is unsafe.",
+        "SecurityError");
   bool unsafe = false;
   if (has_method(obj, name, unsafe)) {
     if (unsafe)
-      return Value::undefined("access to attribute '" + name + "' of '" + obj.type_name() +
-                                  "' object is unsafe.",
-                              "SecurityError");
+      return Value::undefined(
+          "access to attribute '" + name + "' of '" + obj.type_name() + "' object is unsafe.",
+          "SecurityError");
     Value self = obj;
     return Value::function(name, [self, name](Interpreter& in, Args& args) {
       return call_method(in, self, name, args);
@@ -589,10 +592,12 @@ Value Interpreter::eval_slice(const Value& obj, const Value& start_v, const Valu
     if (v.is_none() || v.is_undefined()) return std::nullopt;
     if (!is_int_like(v))
       throw_runtime("TypeError", std::string("slice indices must be integers or None or have an "
-                                             "__index__ method") + (what ? "" : ""));
+                                             "__index__ method") +
+                                     (what ? "" : ""));
     return v.to_int();
   };
-  auto start = bound(start_v, nullptr), stop = bound(stop_v, nullptr), stepo = bound(step_v, nullptr);
+  auto start = bound(start_v, nullptr), stop = bound(stop_v, nullptr),
+       stepo = bound(step_v, nullptr);
   std::int64_t step = stepo.value_or(1);
   if (step == 0) throw_runtime("ValueError", "slice step cannot be zero");
   std::vector<Value> src;
@@ -714,7 +719,8 @@ Value Interpreter::eval_binary(const std::string& op, const Value& a, const Valu
     if ((a.is_string() || a.is_list()) && is_int_like(b)) return repeat(a, b.to_int());
     if ((b.is_string() || b.is_list()) && is_int_like(a)) return repeat(b, a.to_int());
     if ((a.is_string() || a.is_list()) && (b.is_string() || b.is_list() || b.is_float()))
-      throw_runtime("TypeError", "can't multiply sequence by non-int of type '" + b.type_name() + "'");
+      throw_runtime("TypeError",
+                    "can't multiply sequence by non-int of type '" + b.type_name() + "'");
     unsupported("*", a, b);
   }
   if (op == "/") {
@@ -782,8 +788,8 @@ bool Interpreter::eval_compare(const std::string& op, const Value& a, const Valu
         break;
       case Value::Kind::String:
         if (!a.is_string())
-          throw_runtime("TypeError", "'in <string>' requires string as left operand, not " +
-                                         a.type_name());
+          throw_runtime("TypeError",
+                        "'in <string>' requires string as left operand, not " + a.type_name());
         found = b.str_ref().find(a.str_ref()) != std::string::npos;
         break;
       case Value::Kind::List:
@@ -963,7 +969,8 @@ Value Interpreter::eval(const Expr& e) {
       Value d = Value::dict();
       for (std::size_t i = 0; i + 1 < e.args.size(); i += 2) {
         Value k = eval(*e.args[i]);
-        if (k.is_list() && !k.list_ref().tuple) throw_runtime("TypeError", "unhashable type: 'list'");
+        if (k.is_list() && !k.list_ref().tuple)
+          throw_runtime("TypeError", "unhashable type: 'list'");
         if (k.is_dict()) throw_runtime("TypeError", "unhashable type: 'dict'");
         d.dict_ref().set(std::move(k), eval(*e.args[i + 1]));
       }

@@ -9,7 +9,9 @@
 namespace abstractllm::engine::jinja {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
@@ -233,9 +235,9 @@ class Lexer {
       } else if (c == '\'' || c == '"') {
         p = lex_string(p);
       } else {
-        static const char* const kOps[] = {"**", "//", "==", "!=", ">=", "<=", "+", "-", "*", "/",
-                                           "%",  "~",  "[",  "]",  "(",  ")",  "{", "}", "<", ">",
-                                           "=",  ".",  ":",  "|",  ",",  ";"};
+        static const char* const kOps[] = {"**", "//", "==", "!=", ">=", "<=", "+", "-", "*",
+                                           "/",  "%",  "~",  "[",  "]",  "(",  ")", "{", "}",
+                                           "<",  ">",  "=",  ".",  ":",  "|",  ",", ";"};
         const char* op = nullptr;
         for (const char* o : kOps) {
           if (src_.compare(p, std::strlen(o), o) == 0) {
@@ -250,7 +252,10 @@ class Lexer {
           if (balance.empty()) fail(std::string("unexpected '") + op + "'", p);
           if (balance.back() != want)
             fail(std::string("unexpected '") + op + "', expected '" +
-                     (balance.back() == '(' ? ")" : balance.back() == '[' ? "]" : "}") + "'",
+                     (balance.back() == '('   ? ")"
+                      : balance.back() == '[' ? "]"
+                                              : "}") +
+                     "'",
                  p);
           balance.pop_back();
         }
@@ -265,15 +270,15 @@ class Lexer {
     std::size_t q = p;
     std::string digits;
     auto take_digits = [&] {
-      while (q < n && (is_digit(src_[q]) || (src_[q] == '_' && q + 1 < n && is_digit(src_[q + 1])))) {
+      while (q < n &&
+             (is_digit(src_[q]) || (src_[q] == '_' && q + 1 < n && is_digit(src_[q + 1])))) {
         if (src_[q] != '_') digits += src_[q];
         ++q;
       }
     };
     take_digits();
     bool is_float = false;
-    if (q + 1 < n && src_[q] == '.' && is_digit(src_[q + 1]) &&
-        !(p > 0 && src_[p - 1] == '.')) {
+    if (q + 1 < n && src_[q] == '.' && is_digit(src_[q + 1]) && !(p > 0 && src_[p - 1] == '.')) {
       is_float = true;
       digits += '.';
       ++q;
@@ -318,7 +323,8 @@ class Lexer {
         ++q;
         continue;
       }
-      if (q + 1 >= n) fail(std::string("unexpected char '") + quote + "' at " + std::to_string(p), p);
+      if (q + 1 >= n)
+        fail(std::string("unexpected char '") + quote + "' at " + std::to_string(p), p);
       char e = src_[q + 1];
       q += 2;
       auto hex = [&](int count) -> bool {
@@ -326,8 +332,10 @@ class Lexer {
         std::uint32_t v = 0;
         for (int i = 0; i < count; ++i) {
           char h = src_[q + i];
-          int d = is_digit(h) ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                                        : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
+          int d = is_digit(h)              ? h - '0'
+                  : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                  : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                           : -1;
           if (d < 0) return false;
           v = v * 16 + d;
         }
@@ -337,20 +345,47 @@ class Lexer {
         return true;
       };
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case '\\': out += '\\'; break;
-        case '\'': out += '\''; break;
-        case '"': out += '"'; break;
-        case 'a': out += '\a'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'v': out += '\v'; break;
-        case '\n': break;
-        case 'x': if (!hex(2)) fail("invalid \\x escape in string literal", q); break;
-        case 'u': if (!hex(4)) fail("invalid \\u escape in string literal", q); break;
-        case 'U': if (!hex(8)) fail("invalid \\U escape in string literal", q); break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '\'':
+          out += '\'';
+          break;
+        case '"':
+          out += '"';
+          break;
+        case 'a':
+          out += '\a';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case '\n':
+          break;
+        case 'x':
+          if (!hex(2)) fail("invalid \\x escape in string literal", q);
+          break;
+        case 'u':
+          if (!hex(4)) fail("invalid \\u escape in string literal", q);
+          break;
+        case 'U':
+          if (!hex(8)) fail("invalid \\U escape in string literal", q);
+          break;
         default:
           if (e >= '0' && e <= '7') {
             std::uint32_t v = e - '0';

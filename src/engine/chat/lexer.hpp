@@ -10,7 +10,19 @@
 namespace abstractllm::engine::jinja {
 
 struct Token {
-  enum class Type { Text, VarBegin, VarEnd, BlockBegin, BlockEnd, Name, String, Int, Float, Op, End };
+  enum class Type {
+    Text,
+    VarBegin,
+    VarEnd,
+    BlockBegin,
+    BlockEnd,
+    Name,
+    String,
+    Int,
+    Float,
+    Op,
+    End
+  };
   Type type;
   std::string text;  // Text content, name, decoded string, operator
   std::int64_t ival = 0;

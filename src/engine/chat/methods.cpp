@@ -15,19 +15,19 @@ namespace {
 
 const std::unordered_set<std::string>& str_methods() {
   static const std::unordered_set<std::string> s = {
-      "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "startswith", "endswith",
-      "replace", "upper", "lower", "title", "capitalize", "find", "rfind", "index", "rindex",
-      "count", "format", "join", "isdigit", "isalpha", "isalnum", "isspace", "isupper",
-      "islower", "isnumeric", "isdecimal", "center", "ljust", "rjust", "zfill", "partition",
-      "rpartition", "removeprefix", "removesuffix", "swapcase", "casefold", "istitle"};
+      "strip",        "lstrip",   "rstrip",   "split",   "rsplit",    "splitlines", "startswith",
+      "endswith",     "replace",  "upper",    "lower",   "title",     "capitalize", "find",
+      "rfind",        "index",    "rindex",   "count",   "format",    "join",       "isdigit",
+      "isalpha",      "isalnum",  "isspace",  "isupper", "islower",   "isnumeric",  "isdecimal",
+      "center",       "ljust",    "rjust",    "zfill",   "partition", "rpartition", "removeprefix",
+      "removesuffix", "swapcase", "casefold", "istitle"};
   return s;
 }
 
 std::optional<std::string> opt_str(Args& a, std::size_t i, const char* name) {
   const Value* v = a.get(i, name);
   if (!v || v->is_none()) return std::nullopt;
-  if (!v->is_string())
-    throw_runtime("TypeError", "must be str or None, not " + v->type_name());
+  if (!v->is_string()) throw_runtime("TypeError", "must be str or None, not " + v->type_name());
   return v->str_ref();
 }
 
@@ -35,13 +35,15 @@ std::int64_t opt_int(Args& a, std::size_t i, const char* name, std::int64_t def)
   const Value* v = a.get(i, name);
   if (!v || v->is_none()) return def;
   if (!(v->is_int() || v->is_bool()))
-    throw_runtime("TypeError", "'" + v->type_name() + "' object cannot be interpreted as an integer");
+    throw_runtime("TypeError",
+                  "'" + v->type_name() + "' object cannot be interpreted as an integer");
   return v->to_int();
 }
 
 const std::string& req_str(Args& a, std::size_t i, const char* name, const char* method) {
   const Value* v = a.get(i, name);
-  if (!v) throw_runtime("TypeError", std::string(method) + "() takes at least 1 argument (0 given)");
+  if (!v)
+    throw_runtime("TypeError", std::string(method) + "() takes at least 1 argument (0 given)");
   if (v->is_undefined()) v->fail_undefined();
   if (!v->is_string())
     throw_runtime("TypeError", std::string("must be str, not ") + v->type_name());
@@ -58,7 +60,8 @@ Value str_list(std::vector<std::string> parts) {
 bool affix(const std::string& s, const Value& what, bool starts, const char* method) {
   auto test = [&](const std::string& p) {
     if (p.size() > s.size()) return false;
-    return starts ? s.compare(0, p.size(), p) == 0 : s.compare(s.size() - p.size(), p.size(), p) == 0;
+    return starts ? s.compare(0, p.size(), p) == 0
+                  : s.compare(s.size() - p.size(), p.size(), p) == 0;
   };
   if (what.is_string()) return test(what.str_ref());
   if (what.is_list() && what.list_ref().tuple) {
@@ -70,8 +73,9 @@ bool affix(const std::string& s, const Value& what, bool starts, const char* met
     }
     return false;
   }
-  throw_runtime("TypeError", std::string(method) +
-                                 " first arg must be str or a tuple of str, not " + what.type_name());
+  throw_runtime(
+      "TypeError",
+      std::string(method) + " first arg must be str or a tuple of str, not " + what.type_name());
 }
 
 bool all_cps(const std::string& s, bool (*pred)(std::uint32_t)) {
@@ -83,7 +87,8 @@ bool all_cps(const std::string& s, bool (*pred)(std::uint32_t)) {
 Value call_str(Interpreter& in, const std::string& s, const std::string& name, Args& a) {
   if (name == "strip" || name == "lstrip" || name == "rstrip")
     return Value(pystr::strip(s, opt_str(a, 0, "chars"), name != "rstrip", name != "lstrip"));
-  if (name == "split") return str_list(pystr::split(s, opt_str(a, 0, "sep"), opt_int(a, 1, "maxsplit", -1)));
+  if (name == "split")
+    return str_list(pystr::split(s, opt_str(a, 0, "sep"), opt_int(a, 1, "maxsplit", -1)));
   if (name == "rsplit")
     return str_list(pystr::rsplit(s, opt_str(a, 0, "sep"), opt_int(a, 1, "maxsplit", -1)));
   if (name == "splitlines") {
@@ -104,8 +109,7 @@ Value call_str(Interpreter& in, const std::string& s, const std::string& name, A
   if (name == "capitalize") return Value(pystr::capitalize(s));
   if (name == "swapcase") {
     std::string out = s;
-    for (char& c : out)
-      c = (c >= 'a' && c <= 'z') ? c - 32 : (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    for (char& c : out) c = (c >= 'a' && c <= 'z') ? c - 32 : (c >= 'A' && c <= 'Z') ? c + 32 : c;
     return Value(out);
   }
   if (name == "find" || name == "rfind" || name == "index" || name == "rindex") {
@@ -143,7 +147,8 @@ Value call_str(Interpreter& in, const std::string& s, const std::string& name, A
     }));
   if (name == "isalnum")
     return Value(all_cps(s, [](std::uint32_t c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0xc0;
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c >= 0xc0;
     }));
   if (name == "isspace") return Value(all_cps(s, pystr::is_space));
   if (name == "isupper") return Value(pystr::upper(s) == s && pystr::lower(s) != s);
@@ -163,7 +168,8 @@ Value call_str(Interpreter& in, const std::string& s, const std::string& name, A
     std::int64_t n = static_cast<std::int64_t>(utf8_length(s));
     if (n >= width) return Value(s);
     std::string zeros(static_cast<std::size_t>(width - n), '0');
-    if (!s.empty() && (s[0] == '+' || s[0] == '-')) return Value(s.substr(0, 1) + zeros + s.substr(1));
+    if (!s.empty() && (s[0] == '+' || s[0] == '-'))
+      return Value(s.substr(0, 1) + zeros + s.substr(1));
     return Value(zeros + s);
   }
   if (name == "partition" || name == "rpartition") {
@@ -199,8 +205,8 @@ bool has_method(const Value& obj, const std::string& name, bool& unsafe) {
     // Jinja2's sandbox lists MutableSequence's unsafe methods without pop and clear, so those
     // two work (and mutate) in transformers' environment.
     if (name == "pop" || name == "clear") return true;
-    static const std::unordered_set<std::string> mut = {"append", "extend", "insert", "remove",
-                                                        "reverse", "sort"};
+    static const std::unordered_set<std::string> mut = {"append", "extend",  "insert",
+                                                        "remove", "reverse", "sort"};
     if (mut.count(name)) return unsafe = true;
     return false;
   }
@@ -327,7 +333,8 @@ Spec parse_spec(const std::string& s) {
   if (i < s.size() && s[i] == '.') {
     ++i;
     int p = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) p = std::min(p * 10 + (s[i++] - '0'), 1000);
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+      p = std::min(p * 10 + (s[i++] - '0'), 1000);
     sp.precision = p;
   }
   if (i < s.size()) sp.type = s[i++];
@@ -351,7 +358,8 @@ std::string pad(std::string body, const Spec& sp, bool numeric) {
     std::size_t left = missing / 2;
     return std::string(left, fill) + body + std::string(missing - left, fill);
   }
-  std::size_t signlen = (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
+  std::size_t signlen =
+      (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
   return body.substr(0, signlen) + std::string(missing, fill) + body.substr(signlen);
 }
 
@@ -399,10 +407,17 @@ std::string format_value(const Value& v, const std::string& spec_text) {
       } while (u);
       body = (i < 0 ? "-" : "") + std::string(sp.alt ? "0b" : "") + bits;
     } else {
-      std::snprintf(buf, sizeof buf, type == 'x' ? "%llx" : type == 'X' ? "%llX" : "%llo",
+      std::snprintf(buf, sizeof buf,
+                    type == 'x'   ? "%llx"
+                    : type == 'X' ? "%llX"
+                                  : "%llo",
                     static_cast<unsigned long long>(i < 0 ? -i : i));
       body = std::string(i < 0 ? "-" : "") +
-             (sp.alt ? (type == 'o' ? "0o" : type == 'x' ? "0x" : "0X") : "") + buf;
+             (sp.alt ? (type == 'o'   ? "0o"
+                        : type == 'x' ? "0x"
+                                      : "0X")
+                     : "") +
+             buf;
     }
     return pad(body, sp, true);
   }
@@ -458,7 +473,8 @@ std::string python_format(Interpreter& in, const std::string& fmt, Args& args) {
       continue;
     }
     std::size_t close = fmt.find('}', i);
-    if (close == std::string::npos) throw_runtime("ValueError", "expected '}' before end of string");
+    if (close == std::string::npos)
+      throw_runtime("ValueError", "expected '}' before end of string");
     std::string field = fmt.substr(i + 1, close - i - 1);
     i = close + 1;
     std::string spec, conv;
@@ -478,11 +494,12 @@ std::string python_format(Interpreter& in, const std::string& fmt, Args& args) {
         throw_runtime("IndexError", "Replacement index " + std::to_string(auto_index) +
                                         " out of range for positional args tuple");
       v = args.pos[auto_index++];
-    } else if (std::all_of(head.begin(), head.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    } else if (std::all_of(head.begin(), head.end(),
+                           [](char ch) { return ch >= '0' && ch <= '9'; })) {
       std::size_t idx = static_cast<std::size_t>(std::atoll(head.c_str()));
       if (idx >= args.pos.size())
-        throw_runtime("IndexError", "Replacement index " + head +
-                                        " out of range for positional args tuple");
+        throw_runtime("IndexError",
+                      "Replacement index " + head + " out of range for positional args tuple");
       v = args.pos[idx];
     } else {
       bool found = false;
@@ -496,19 +513,24 @@ std::string python_format(Interpreter& in, const std::string& fmt, Args& args) {
     while (end != std::string::npos && end < field.size()) {
       if (field[end] == '.') {
         std::size_t next = field.find_first_of(".[", end + 1);
-        v = in.getattr(v, field.substr(end + 1, next == std::string::npos ? std::string::npos : next - end - 1));
+        v = in.getattr(v, field.substr(end + 1, next == std::string::npos ? std::string::npos
+                                                                          : next - end - 1));
         end = next;
       } else {
         std::size_t rb = field.find(']', end);
         if (rb == std::string::npos) throw_runtime("ValueError", "Missing ']' in format string");
         std::string key = field.substr(end + 1, rb - end - 1);
-        bool numeric = !key.empty() && std::all_of(key.begin(), key.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-        v = in.getitem(v, numeric ? Value(static_cast<std::int64_t>(std::atoll(key.c_str()))) : Value(key));
+        bool numeric = !key.empty() && std::all_of(key.begin(), key.end(),
+                                                   [](char ch) { return ch >= '0' && ch <= '9'; });
+        v = in.getitem(
+            v, numeric ? Value(static_cast<std::int64_t>(std::atoll(key.c_str()))) : Value(key));
         end = rb + 1;
       }
     }
-    if (conv == "r") v = Value(v.repr());
-    else if (conv == "s") v = Value(v.str());
+    if (conv == "r")
+      v = Value(v.repr());
+    else if (conv == "s")
+      v = Value(v.str());
     out += format_value(v, spec);
   }
   return out;
@@ -581,8 +603,10 @@ std::string python_percent(const std::string& fmt, const Value& args) {
         }
         int n = static_cast<int>(utf8_length(s));
         if (n < w) {
-          if (flags.find('-') != std::string::npos) s += std::string(w - n, ' ');
-          else s = std::string(w - n, ' ') + s;
+          if (flags.find('-') != std::string::npos)
+            s += std::string(w - n, ' ');
+          else
+            s = std::string(w - n, ' ') + s;
         }
         out += s;
         break;
@@ -591,16 +615,21 @@ std::string python_percent(const std::string& fmt, const Value& args) {
       case 'i':
       case 'u':
         if (!v.is_number())
-          throw_runtime("TypeError", "%" + std::string(1, conv) + " format: a real number is required, not " + v.type_name());
-        std::snprintf(buf, sizeof buf, (spec + "lld").c_str(), static_cast<long long>(v.is_float() ? std::trunc(v.as_float()) : v.to_int()));
+          throw_runtime("TypeError", "%" + std::string(1, conv) +
+                                         " format: a real number is required, not " +
+                                         v.type_name());
+        std::snprintf(buf, sizeof buf, (spec + "lld").c_str(),
+                      static_cast<long long>(v.is_float() ? std::trunc(v.as_float()) : v.to_int()));
         out += buf;
         break;
       case 'x':
       case 'X':
       case 'o':
         if (!(v.is_int() || v.is_bool()))
-          throw_runtime("TypeError", "%" + std::string(1, conv) + " format: an integer is required, not " + v.type_name());
-        std::snprintf(buf, sizeof buf, (spec + "ll" + conv).c_str(), static_cast<long long>(v.to_int()));
+          throw_runtime("TypeError", "%" + std::string(1, conv) +
+                                         " format: an integer is required, not " + v.type_name());
+        std::snprintf(buf, sizeof buf, (spec + "ll" + conv).c_str(),
+                      static_cast<long long>(v.to_int()));
         out += buf;
         break;
       case 'f':
@@ -609,8 +638,7 @@ std::string python_percent(const std::string& fmt, const Value& args) {
       case 'E':
       case 'g':
       case 'G':
-        if (!v.is_number())
-          throw_runtime("TypeError", "must be real number, not " + v.type_name());
+        if (!v.is_number()) throw_runtime("TypeError", "must be real number, not " + v.type_name());
         std::snprintf(buf, sizeof buf, (spec + conv).c_str(), v.to_double());
         out += buf;
         break;

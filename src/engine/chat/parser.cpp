@@ -15,16 +15,26 @@ constexpr int kMaxDepth = 1000;
 
 std::string describe(const Token& t) {
   switch (t.type) {
-    case Token::Type::End: return "end of template";
-    case Token::Type::VarEnd: return "end of print statement";
-    case Token::Type::BlockEnd: return "end of statement block";
-    case Token::Type::VarBegin: return "begin of print statement";
-    case Token::Type::BlockBegin: return "begin of statement block";
-    case Token::Type::Text: return "template data / text";
-    case Token::Type::String: return "string";
-    case Token::Type::Int: return "integer";
-    case Token::Type::Float: return "float";
-    default: return t.text;
+    case Token::Type::End:
+      return "end of template";
+    case Token::Type::VarEnd:
+      return "end of print statement";
+    case Token::Type::BlockEnd:
+      return "end of statement block";
+    case Token::Type::VarBegin:
+      return "begin of print statement";
+    case Token::Type::BlockBegin:
+      return "begin of statement block";
+    case Token::Type::Text:
+      return "template data / text";
+    case Token::Type::String:
+      return "string";
+    case Token::Type::Int:
+      return "integer";
+    case Token::Type::Float:
+      return "float";
+    default:
+      return t.text;
   }
 }
 
@@ -41,9 +51,7 @@ class Parser {
 
  private:
   const Token& cur() const { return toks_[pos_]; }
-  const Token& peek(std::size_t k = 1) const {
-    return toks_[std::min(pos_ + k, toks_.size() - 1)];
-  }
+  const Token& peek(std::size_t k = 1) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
   void advance() {
     if (pos_ + 1 < toks_.size()) ++pos_;
   }
@@ -197,17 +205,21 @@ class Parser {
 
   // Jinja2's Parser._fail_ut_eof message.
   [[noreturn]] void fail_unknown_tag(const std::string* name, const Token& t) {
-    std::string msg = name ? "Encountered unknown tag '" + *name + "'." : "Unexpected end of template.";
+    std::string msg =
+        name ? "Encountered unknown tag '" + *name + "'." : "Unexpected end of template.";
     if (!end_stack_.empty()) {
       std::string looking;
-      for (const auto& e : end_stack_.back()) looking += (looking.empty() ? "'" : " or '") + e + "'";
+      for (const auto& e : end_stack_.back())
+        looking += (looking.empty() ? "'" : " or '") + e + "'";
       bool expected = false;
       for (const auto& tags : end_stack_)
         for (const auto& e : tags)
           if (name && e == *name) expected = true;
       if (expected)
-        msg += " You probably made a nesting mistake. Jinja is expecting this tag, but currently "
-               "looking for " + looking + ".";
+        msg +=
+            " You probably made a nesting mistake. Jinja is expecting this tag, but currently "
+            "looking for " +
+            looking + ".";
       else
         msg += " Jinja was looking for the following tags: " + looking + ".";
     }
@@ -399,7 +411,8 @@ class Parser {
   // ---- expressions ----
   bool is_tuple_end(std::initializer_list<const char*> extra) const {
     auto t = cur().type;
-    if (t == Token::Type::VarEnd || t == Token::Type::BlockEnd || t == Token::Type::End) return true;
+    if (t == Token::Type::VarEnd || t == Token::Type::BlockEnd || t == Token::Type::End)
+      return true;
     if (is_op(")")) return true;
     for (const char* e : extra)
       if (is_name(e)) return true;
@@ -498,9 +511,8 @@ class Parser {
     while (true) {
       const Token t = cur();
       std::string op;
-      if (t.type == Token::Type::Op &&
-          (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == "<=" || t.text == ">" ||
-           t.text == ">=")) {
+      if (t.type == Token::Type::Op && (t.text == "==" || t.text == "!=" || t.text == "<" ||
+                                        t.text == "<=" || t.text == ">" || t.text == ">=")) {
         op = t.text;
         advance();
       } else if (is_name("in")) {
@@ -771,8 +783,7 @@ class Parser {
       if (!first) expect_op(",");
       first = false;
       if (is_op(")")) break;
-      if (cur().type == Token::Type::Name && peek().type == Token::Type::Op &&
-          peek().text == "=") {
+      if (cur().type == Token::Type::Name && peek().type == Token::Type::Op && peek().text == "=") {
         std::string key = cur().text;
         advance();
         advance();
@@ -832,8 +843,7 @@ class Parser {
     bool arg_start = n.type == Token::Type::Name || n.type == Token::Type::String ||
                      n.type == Token::Type::Int || n.type == Token::Type::Float ||
                      (n.type == Token::Type::Op && (n.text == "[" || n.text == "{"));
-    if (n.type == Token::Type::Name &&
-        (n.text == "else" || n.text == "or" || n.text == "and"))
+    if (n.type == Token::Type::Name && (n.text == "else" || n.text == "or" || n.text == "and"))
       arg_start = false;
     if (is_op("(")) {
       parse_args(*e);

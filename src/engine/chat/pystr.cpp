@@ -194,8 +194,8 @@ std::vector<std::string> splitlines(const std::string& s, bool keepends) {
     }
     std::size_t eol = i + 1;
     if (c == '\r' && eol < cps.size() && cps[eol] == '\n') ++eol;
-    out.push_back(encode(std::vector<std::uint32_t>(cps.begin() + start,
-                                                    cps.begin() + (keepends ? eol : i))));
+    out.push_back(encode(
+        std::vector<std::uint32_t>(cps.begin() + start, cps.begin() + (keepends ? eol : i))));
     start = i = eol;
   }
   if (start < cps.size())

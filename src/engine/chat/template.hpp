@@ -10,20 +10,19 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace abstractllm::engine::jinja {
 
 struct Limits {
-  std::size_t max_output_bytes = 64u << 20;       // rendered text
+  std::size_t max_output_bytes = 64u << 20;      // rendered text
   std::size_t max_loop_iterations = 10'000'000;  // summed over all loops of one render
-  int max_recursion_depth = 256;                  // macro calls, recursive loops, nesting
+  int max_recursion_depth = 256;                 // macro calls, recursive loops, nesting
 };
 
 struct TemplateOptions {
-  bool trim_blocks = true;    // transformers' settings
+  bool trim_blocks = true;  // transformers' settings
   bool lstrip_blocks = true;
   Limits limits;
   // strftime_now's clock: seconds since the epoch, local time. Tests pin it.

@@ -96,7 +96,8 @@ bool t_ge(Interpreter&, const Value& v, Args& a) {
 bool t_in(Interpreter&, const Value& v, Args& a) {
   const Value& seq = need(a, "in");
   switch (seq.kind()) {
-    case Value::Kind::Undefined: return false;
+    case Value::Kind::Undefined:
+      return false;
     case Value::Kind::String:
       if (!v.is_string())
         throw_runtime("TypeError",
@@ -106,7 +107,8 @@ bool t_in(Interpreter&, const Value& v, Args& a) {
       for (const auto& x : seq.list_ref().items)
         if (x.equals(v)) return true;
       return false;
-    case Value::Kind::Dict: return seq.dict_ref().find(v) != nullptr;
+    case Value::Kind::Dict:
+      return seq.dict_ref().find(v) != nullptr;
     default:
       throw_runtime("TypeError", "argument of type '" + seq.type_name() + "' is not iterable");
   }
@@ -115,7 +117,8 @@ bool t_in(Interpreter&, const Value& v, Args& a) {
 bool t_sameas(Interpreter&, const Value& v, Args& a) {
   const Value& o = need(a, "sameas");
   if (v.is_none() || v.is_bool() || v.is_undefined()) return v.kind() == o.kind() && v.equals(o);
-  if (v.is_list() || v.is_dict() || v.is_callable() || v.is_object()) return v.kind() == o.kind() && v.equals(o);
+  if (v.is_list() || v.is_dict() || v.is_callable() || v.is_object())
+    return v.kind() == o.kind() && v.equals(o);
   return v.kind() == o.kind() && v.equals(o);
 }
 
@@ -128,24 +131,52 @@ bool t_upper(Interpreter&, const Value& v, Args&) {
   return pystr::upper(s) == s && pystr::lower(s) != s;
 }
 bool t_escaped(Interpreter&, const Value&, Args&) { return false; }
-bool t_filter(Interpreter&, const Value& v, Args&) { return v.is_string() && find_filter(v.str_ref()); }
+bool t_filter(Interpreter&, const Value& v, Args&) {
+  return v.is_string() && find_filter(v.str_ref());
+}
 bool t_test(Interpreter&, const Value& v, Args&) { return v.is_string() && find_test(v.str_ref()); }
 
 const std::unordered_map<std::string, TestFn>& registry() {
   static const std::unordered_map<std::string, TestFn> m = {
-      {"defined", t_defined},   {"undefined", t_undefined}, {"none", t_none},
-      {"string", t_string},     {"number", t_number},       {"integer", t_integer},
-      {"float", t_float},       {"mapping", t_mapping},     {"iterable", t_iterable},
-      {"sequence", t_sequence}, {"boolean", t_boolean},     {"true", t_true},
-      {"false", t_false},       {"even", t_even},           {"odd", t_odd},
-      {"divisibleby", t_divisibleby}, {"eq", t_eq},         {"equalto", t_eq},
-      {"==", t_eq},             {"ne", t_ne},               {"!=", t_ne},
-      {"lt", t_lt},             {"lessthan", t_lt},         {"<", t_lt},
-      {"le", t_le},             {"<=", t_le},               {"gt", t_gt},
-      {"greaterthan", t_gt},    {">", t_gt},                {"ge", t_ge},
-      {">=", t_ge},             {"in", t_in},               {"callable", t_callable},
-      {"sameas", t_sameas},     {"lower", t_lower},         {"upper", t_upper},
-      {"escaped", t_escaped},   {"filter", t_filter},       {"test", t_test},
+      {"defined", t_defined},
+      {"undefined", t_undefined},
+      {"none", t_none},
+      {"string", t_string},
+      {"number", t_number},
+      {"integer", t_integer},
+      {"float", t_float},
+      {"mapping", t_mapping},
+      {"iterable", t_iterable},
+      {"sequence", t_sequence},
+      {"boolean", t_boolean},
+      {"true", t_true},
+      {"false", t_false},
+      {"even", t_even},
+      {"odd", t_odd},
+      {"divisibleby", t_divisibleby},
+      {"eq", t_eq},
+      {"equalto", t_eq},
+      {"==", t_eq},
+      {"ne", t_ne},
+      {"!=", t_ne},
+      {"lt", t_lt},
+      {"lessthan", t_lt},
+      {"<", t_lt},
+      {"le", t_le},
+      {"<=", t_le},
+      {"gt", t_gt},
+      {"greaterthan", t_gt},
+      {">", t_gt},
+      {"ge", t_ge},
+      {">=", t_ge},
+      {"in", t_in},
+      {"callable", t_callable},
+      {"sameas", t_sameas},
+      {"lower", t_lower},
+      {"upper", t_upper},
+      {"escaped", t_escaped},
+      {"filter", t_filter},
+      {"test", t_test},
   };
   return m;
 }

@@ -41,8 +41,8 @@ struct RecursionGuard {
 
 int checked_depth(int d) {
   if (d > kMaxValueNesting)
-    throw_runtime("RecursionError", "values nest deeper than " + std::to_string(kMaxValueNesting) +
-                                        " levels");
+    throw_runtime("RecursionError",
+                  "values nest deeper than " + std::to_string(kMaxValueNesting) + " levels");
   return d;
 }
 
@@ -50,10 +50,14 @@ int checked_depth(int d) {
 
 int Value::depth() const {
   switch (kind()) {
-    case Kind::List: return list_ref().depth;
-    case Kind::Dict: return dict_ref().depth;
-    case Kind::Object: return object_ref().depth();
-    default: return 0;
+    case Kind::List:
+      return list_ref().depth;
+    case Kind::Dict:
+      return dict_ref().depth;
+    case Kind::Object:
+      return object_ref().depth();
+    default:
+      return 0;
   }
 }
 
@@ -147,19 +151,27 @@ Value Value::from_json(const nlohmann::ordered_json& j) {
 
 double Value::to_double() const {
   switch (kind()) {
-    case Kind::Bool: return as_bool() ? 1.0 : 0.0;
-    case Kind::Int: return static_cast<double>(as_int());
-    case Kind::Float: return as_float();
-    default: return 0.0;
+    case Kind::Bool:
+      return as_bool() ? 1.0 : 0.0;
+    case Kind::Int:
+      return static_cast<double>(as_int());
+    case Kind::Float:
+      return as_float();
+    default:
+      return 0.0;
   }
 }
 
 std::int64_t Value::to_int() const {
   switch (kind()) {
-    case Kind::Bool: return as_bool() ? 1 : 0;
-    case Kind::Int: return as_int();
-    case Kind::Float: return static_cast<std::int64_t>(as_float());
-    default: return 0;
+    case Kind::Bool:
+      return as_bool() ? 1 : 0;
+    case Kind::Int:
+      return as_int();
+    case Kind::Float:
+      return static_cast<std::int64_t>(as_float());
+    default:
+      return 0;
   }
 }
 
@@ -172,14 +184,22 @@ void Value::fail_undefined() const {
 bool Value::truthy() const {
   switch (kind()) {
     case Kind::Undefined:
-    case Kind::None: return false;
-    case Kind::Bool: return as_bool();
-    case Kind::Int: return as_int() != 0;
-    case Kind::Float: return as_float() != 0.0;
-    case Kind::String: return !str_ref().empty();
-    case Kind::List: return !list_ref().items.empty();
-    case Kind::Dict: return !dict_ref().items.empty();
-    default: return true;
+    case Kind::None:
+      return false;
+    case Kind::Bool:
+      return as_bool();
+    case Kind::Int:
+      return as_int() != 0;
+    case Kind::Float:
+      return as_float() != 0.0;
+    case Kind::String:
+      return !str_ref().empty();
+    case Kind::List:
+      return !list_ref().items.empty();
+    case Kind::Dict:
+      return !dict_ref().items.empty();
+    default:
+      return true;
   }
 }
 
@@ -309,21 +329,30 @@ std::string python_string_repr(const std::string& s) {
 
 std::string Value::str() const {
   switch (kind()) {
-    case Kind::Undefined: return "";
-    case Kind::String: return str_ref();
-    default: return repr();
+    case Kind::Undefined:
+      return "";
+    case Kind::String:
+      return str_ref();
+    default:
+      return repr();
   }
 }
 
 std::string Value::repr() const {
   RecursionGuard guard;
   switch (kind()) {
-    case Kind::Undefined: return "Undefined";
-    case Kind::None: return "None";
-    case Kind::Bool: return as_bool() ? "True" : "False";
-    case Kind::Int: return std::to_string(as_int());
-    case Kind::Float: return python_float_repr(as_float());
-    case Kind::String: return python_string_repr(str_ref());
+    case Kind::Undefined:
+      return "Undefined";
+    case Kind::None:
+      return "None";
+    case Kind::Bool:
+      return as_bool() ? "True" : "False";
+    case Kind::Int:
+      return std::to_string(as_int());
+    case Kind::Float:
+      return python_float_repr(as_float());
+    case Kind::String:
+      return python_string_repr(str_ref());
     case Kind::List: {
       const auto& l = list_ref();
       std::string out = l.tuple ? "(" : "[";
@@ -345,24 +374,36 @@ std::string Value::repr() const {
       }
       return out + "}";
     }
-    case Kind::Callable: return "<function " + callable_ref().name + ">";
-    case Kind::Object: return object_ref().repr();
+    case Kind::Callable:
+      return "<function " + callable_ref().name + ">";
+    case Kind::Object:
+      return object_ref().repr();
   }
   return "";
 }
 
 std::string Value::type_name() const {
   switch (kind()) {
-    case Kind::Undefined: return "Undefined";
-    case Kind::None: return "NoneType";
-    case Kind::Bool: return "bool";
-    case Kind::Int: return "int";
-    case Kind::Float: return "float";
-    case Kind::String: return "str";
-    case Kind::List: return list_ref().tuple ? "tuple" : "list";
-    case Kind::Dict: return "dict";
-    case Kind::Callable: return "function";
-    case Kind::Object: return object_ref().type_name();
+    case Kind::Undefined:
+      return "Undefined";
+    case Kind::None:
+      return "NoneType";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Int:
+      return "int";
+    case Kind::Float:
+      return "float";
+    case Kind::String:
+      return "str";
+    case Kind::List:
+      return list_ref().tuple ? "tuple" : "list";
+    case Kind::Dict:
+      return "dict";
+    case Kind::Callable:
+      return "function";
+    case Kind::Object:
+      return object_ref().type_name();
   }
   return "object";
 }
@@ -381,8 +422,10 @@ bool Value::equals(const Value& o) const {
   if (kind() != o.kind()) return false;
   switch (kind()) {
     case Kind::Undefined:
-    case Kind::None: return true;
-    case Kind::String: return str_ref() == o.str_ref();
+    case Kind::None:
+      return true;
+    case Kind::String:
+      return str_ref() == o.str_ref();
     case Kind::List: {
       const auto& a = list_ref();
       const auto& b = o.list_ref();
@@ -405,7 +448,8 @@ bool Value::equals(const Value& o) const {
       return std::get<std::shared_ptr<Callable>>(v_) == std::get<std::shared_ptr<Callable>>(o.v_);
     case Kind::Object:
       return std::get<std::shared_ptr<Object>>(v_) == std::get<std::shared_ptr<Object>>(o.v_);
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -432,10 +476,14 @@ bool Value::less(const Value& o) const {
 
 std::size_t Value::length() const {
   switch (kind()) {
-    case Kind::Undefined: return 0;
-    case Kind::String: return utf8_length(str_ref());
-    case Kind::List: return list_ref().items.size();
-    case Kind::Dict: return dict_ref().items.size();
+    case Kind::Undefined:
+      return 0;
+    case Kind::String:
+      return utf8_length(str_ref());
+    case Kind::List:
+      return list_ref().items.size();
+    case Kind::Dict:
+      return dict_ref().items.size();
     default:
       throw_runtime("TypeError", "object of type '" + type_name() + "' has no len()");
   }
@@ -443,13 +491,15 @@ std::size_t Value::length() const {
 
 std::vector<Value> Value::iterate() const {
   switch (kind()) {
-    case Kind::Undefined: return {};
+    case Kind::Undefined:
+      return {};
     case Kind::String: {
       std::vector<Value> out;
       for (auto& c : utf8_chars(str_ref())) out.emplace_back(std::move(c));
       return out;
     }
-    case Kind::List: return list_ref().items;
+    case Kind::List:
+      return list_ref().items;
     case Kind::Dict: {
       std::vector<Value> out;
       out.reserve(dict_ref().items.size());
@@ -469,14 +519,29 @@ void append_json_string(std::string& out, const std::string& s, bool ensure_asci
     std::uint32_t cp = decode_utf8(s, i);
     char buf[16];
     switch (cp) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      default:
+        break;
     }
     if (cp < 0x20 || (ensure_ascii && cp >= 0x7f)) {
       if (cp < 0x10000) {
@@ -503,17 +568,28 @@ void dump_json(const Value& v, const Value::JsonOptions& o, int depth, std::stri
     for (int i = 0; i < d; ++i) out += o.indent;
   };
   switch (v.kind()) {
-    case Value::Kind::None: out += "null"; return;
-    case Value::Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
-    case Value::Kind::Int: out += std::to_string(v.as_int()); return;
+    case Value::Kind::None:
+      out += "null";
+      return;
+    case Value::Kind::Bool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Value::Kind::Int:
+      out += std::to_string(v.as_int());
+      return;
     case Value::Kind::Float: {
       double d = v.as_float();
-      if (std::isnan(d)) out += "NaN";
-      else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
-      else out += python_float_repr(d);
+      if (std::isnan(d))
+        out += "NaN";
+      else if (std::isinf(d))
+        out += d > 0 ? "Infinity" : "-Infinity";
+      else
+        out += python_float_repr(d);
       return;
     }
-    case Value::Kind::String: append_json_string(out, v.str_ref(), o.ensure_ascii); return;
+    case Value::Kind::String:
+      append_json_string(out, v.str_ref(), o.ensure_ascii);
+      return;
     case Value::Kind::List: {
       const auto& items = v.list_ref().items;
       if (items.empty()) {
@@ -538,14 +614,18 @@ void dump_json(const Value& v, const Value::JsonOptions& o, int depth, std::stri
       }
       auto key_str = [](const Value& k) -> std::string {
         switch (k.kind()) {
-          case Value::Kind::String: return k.str_ref();
-          case Value::Kind::None: return "null";
-          case Value::Kind::Bool: return k.as_bool() ? "true" : "false";
+          case Value::Kind::String:
+            return k.str_ref();
+          case Value::Kind::None:
+            return "null";
+          case Value::Kind::Bool:
+            return k.as_bool() ? "true" : "false";
           case Value::Kind::Int:
-          case Value::Kind::Float: return k.repr();
+          case Value::Kind::Float:
+            return k.repr();
           default:
-            throw_runtime("TypeError", "keys must be str, int, float, bool or None, not " +
-                                           k.type_name());
+            throw_runtime("TypeError",
+                          "keys must be str, int, float, bool or None, not " + k.type_name());
         }
       };
       if (o.sort_keys)

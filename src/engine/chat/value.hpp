@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace abstractllm::engine::jinja {
 
@@ -83,7 +82,18 @@ struct Undef {
 
 class Value {
  public:
-  enum class Kind : std::uint8_t { Undefined, None, Bool, Int, Float, String, List, Dict, Callable, Object };
+  enum class Kind : std::uint8_t {
+    Undefined,
+    None,
+    Bool,
+    Int,
+    Float,
+    String,
+    List,
+    Dict,
+    Callable,
+    Object
+  };
   using Storage = std::variant<Undef, std::nullptr_t, bool, std::int64_t, double, std::string,
                                std::shared_ptr<ListObj>, std::shared_ptr<DictObj>,
                                std::shared_ptr<Callable>, std::shared_ptr<Object>>;
@@ -139,8 +149,8 @@ class Value {
   int depth() const;
 
   bool truthy() const;
-  std::string str() const;   // Python str()
-  std::string repr() const;  // Python repr()
+  std::string str() const;        // Python str()
+  std::string repr() const;       // Python repr()
   std::string type_name() const;  // Python class name: "str", "dict", "NoneType", ...
   // Jinja2's object_type_repr: "dict object", "None", ...
   std::string object_type_repr() const;

@@ -6,9 +6,9 @@
 
 #include <filesystem>
 
+#include "../../unit/chat/golden_util.hpp"
 #include "abstractllm/errors.hpp"
 #include "engine/chat/chat_template.hpp"
-#include "../../unit/chat/golden_util.hpp"
 
 namespace {
 
@@ -79,6 +79,8 @@ TEST_P(RealTemplate, MatchesTransformers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, RealTemplate, ::testing::ValuesIn(families()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 }  // namespace

@@ -62,6 +62,8 @@ TEST_P(Construct, MatchesJinja2) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Jinja2, Construct, ::testing::ValuesIn(case_names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 }  // namespace

@@ -37,9 +37,9 @@ std::string error_of(const std::string& source, const nlohmann::ordered_json& ct
 TEST(Sandbox, OutputLimit) {
   TemplateOptions o;
   o.limits.max_output_bytes = 1000;
-  EXPECT_NE(error_of("{% for i in range(1000) %}0123456789{% endfor %}", {}, o)
-                .find("output size limit"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("{% for i in range(1000) %}0123456789{% endfor %}", {}, o).find("output size limit"),
+      std::string::npos);
   // Under the limit renders.
   Template ok("{% for i in range(10) %}0123456789{% endfor %}", o);
   EXPECT_EQ(ok.render({}).size(), 100u);
@@ -48,10 +48,10 @@ TEST(Sandbox, OutputLimit) {
 TEST(Sandbox, LoopIterationLimit) {
   TemplateOptions o;
   o.limits.max_loop_iterations = 5000;
-  EXPECT_NE(error_of("{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}",
-                     {}, o)
-                .find("loop iteration limit"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}", {}, o)
+          .find("loop iteration limit"),
+      std::string::npos);
 }
 
 TEST(Sandbox, RecursionLimit) {
@@ -147,8 +147,9 @@ TEST_F(TempDir, JinjaFileBesideConfigWins) {
 }
 
 TEST_F(TempDir, NamedTemplatesFromList) {
-  write("tokenizer_config.json",
-        R"({"chat_template": [{"name": "default", "template": "D"}, {"name": "tool_use", "template": "T"}]})");
+  write(
+      "tokenizer_config.json",
+      R"({"chat_template": [{"name": "default", "template": "D"}, {"name": "tool_use", "template": "T"}]})");
   EXPECT_EQ(ChatTemplate::from_folder(dir_).source(), "D");
   EXPECT_EQ(ChatTemplate::from_folder(dir_, "tool_use").source(), "T");
   try {
@@ -172,7 +173,8 @@ TEST(ChatTemplateApi, RejectsContradictoryOptions) {
   ChatTemplateOptions o;
   o.continue_final_message = true;
   o.add_generation_prompt = true;
-  nlohmann::ordered_json msgs = nlohmann::ordered_json::parse(R"([{"role": "user", "content": "x"}])");
+  nlohmann::ordered_json msgs =
+      nlohmann::ordered_json::parse(R"([{"role": "user", "content": "x"}])");
   EXPECT_THROW(t.apply(msgs, o), InvalidParameterError);
   ChatTemplateOptions bad_extra;
   bad_extra.extra = {{"messages", 1}};
@@ -183,7 +185,8 @@ TEST(ChatTemplateApi, RejectsContradictoryOptions) {
 TEST(ChatTemplateApi, UnorderedJsonOverloadRenders) {
   ChatTemplate t = ChatTemplate::chatml();
   nlohmann::json msgs = nlohmann::json::parse(R"([{"role": "user", "content": "x"}])");
-  nlohmann::ordered_json omsgs = nlohmann::ordered_json::parse(R"([{"role": "user", "content": "x"}])");
+  nlohmann::ordered_json omsgs =
+      nlohmann::ordered_json::parse(R"([{"role": "user", "content": "x"}])");
   EXPECT_EQ(t.apply(msgs), t.apply(omsgs));
 }
 
