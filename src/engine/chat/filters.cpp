@@ -197,6 +197,12 @@ bool parse_py_float(const std::string& raw, double& out) {
   return *end == '\0';
 }
 
+// Python's int(float); beyond 64 bits (Python would give a big int) the truncated float is kept.
+Value float_to_int(double d) {
+  if (std::fabs(d) >= 9.2e18) return Value(std::trunc(d));
+  return Value(static_cast<std::int64_t>(d));
+}
+
 Value f_int(Interpreter&, const Value& v, Args& a) {
   const Value* def = arg(a, 0, "default");
   std::int64_t base = int_arg(a, 1, "base", 10);
@@ -207,13 +213,12 @@ Value f_int(Interpreter&, const Value& v, Args& a) {
       return Value(v.to_int());
     case Value::Kind::Float:
       if (std::isnan(v.as_float()) || std::isinf(v.as_float())) return fallback;
-      return Value(static_cast<std::int64_t>(v.as_float()));
+      return float_to_int(v.as_float());
     case Value::Kind::String: {
       std::int64_t i;
       if (parse_py_int(v.str_ref(), base, i)) return Value(i);
       double d;
-      if (parse_py_float(v.str_ref(), d) && std::isfinite(d))
-        return Value(static_cast<std::int64_t>(d));
+      if (parse_py_float(v.str_ref(), d) && std::isfinite(d)) return float_to_int(d);
       return fallback;
     }
     default:
