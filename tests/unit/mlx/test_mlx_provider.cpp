@@ -9,7 +9,13 @@ using namespace abstractllm;
 using abstractllm::test::MlxProviderTest;
 
 TEST_F(MlxProviderTest, SeedTestCreateLoadGenerate) {
-  auto llm = create_llm("mlx", {{ModelParameter::MODEL, model()}, {ModelParameter::MAX_TOKENS, 10}});
+  // Sampled at the default temperature (0.7), seeded, with EOS suppressed: the random-weight
+  // model could otherwise end at once and the test would depend on luck.
+  auto llm = create_llm("mlx", {{ModelParameter::MODEL, model()},
+                                {ModelParameter::MAX_TOKENS, 10},
+                                {ModelParameter::SEED, 7},
+                                {ModelParameter::LOGIT_BIAS,
+                                 Value::from_json({{std::to_string(test::kImEnd), -100.0}})}});
   ASSERT_NE(llm, nullptr);
   llm->load_model();
   auto r = llm->generate("Hello, world!");
