@@ -11,6 +11,8 @@ namespace abstractllm::engine::jinja::pystr {
 
 std::vector<std::uint32_t> decode(const std::string& s);
 std::string encode(const std::vector<std::uint32_t>& cps);
+// Appends code point `cp` to `out` as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
 bool is_space(std::uint32_t cp);
 
 // strip/lstrip/rstrip: `chars` null means whitespace.
