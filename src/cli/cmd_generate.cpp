@@ -88,6 +88,7 @@ void run_generate(const GenerateArgs& a) {
     }
   });
   std::fputc('\n', stdout);
+  std::fflush(stdout);  // the answer before the stats on stderr
   std::fprintf(stderr,
                "==========\nPrompt: %lld tokens, %.3f tokens-per-sec\nGeneration: %lld tokens, "
                "%.3f tokens-per-sec\nPeak memory: %.3f GB\nFinish reason: %s\n",
