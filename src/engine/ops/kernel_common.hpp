@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "engine/ops/linear.hpp"
@@ -71,6 +72,18 @@ inline uint32_t affine_value(const uint8_t* row, int64_t row_bytes, int64_t c, i
   uint32_t v = row[byte];
   if (byte + 1 < row_bytes) v |= static_cast<uint32_t>(row[byte + 1]) << 8;
   return (v >> (bit & 7)) & ((1u << bits) - 1u);
+}
+
+// True when $ABSTRACTLLM_INT8_ACTIVATIONS is set to anything but "" or "0": the 4-bit kernels
+// then round activations to int8 per group (llama.cpp's Q8_0 precision, faster, but outside
+// the model conformance tolerances on our random-weight reference models) instead of int16
+// (decode) or float (prefill). Read once.
+inline bool int8_activations_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("ABSTRACTLLM_INT8_ACTIVATIONS");
+    return v != nullptr && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
+  }();
+  return enabled;
 }
 
 // Validates a WeightMatrix (throws InvalidParameterError naming the field).

@@ -28,50 +28,13 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+#include "engine/ops/kernel_affine_int8-inl.h"
+#include "engine/ops/kernel_helpers-inl.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// ---------------------------------------------------------------- helpers
-
-// Converts n scalars of `type` starting at base[offset] to float.
-void ToFloat(ScaleType type, const void* base, int64_t offset, int64_t n, float* out) {
-  const hn::ScalableTag<float> df;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  int64_t i = 0;
-  if (type == ScaleType::F32) {
-    std::memcpy(out, static_cast<const float*>(base) + offset, static_cast<size_t>(n) * 4);
-    return;
-  }
-  const uint16_t* src = static_cast<const uint16_t*>(base) + offset;
-  if (type == ScaleType::F16) {
-    const hn::Rebind<hwy::float16_t, decltype(df)> dh;
-    const auto* h = reinterpret_cast<const hwy::float16_t*>(src);
-    for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, out + i);
-    for (; i < n; ++i) out[i] = detail::f16_to_f32(src[i]);
-  } else {
-    const hn::Rebind<hwy::bfloat16_t, decltype(df)> db;
-    const auto* h = reinterpret_cast<const hwy::bfloat16_t*>(src);
-    for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(df, hn::LoadU(db, h + i)), df, out + i);
-    for (; i < n; ++i) out[i] = detail::bf16_to_f32(src[i]);
-  }
-}
-
-float Dot(const float* a, const float* b, int64_t n) {
-  const hn::ScalableTag<float> df;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  auto s0 = hn::Zero(df), s1 = hn::Zero(df);
-  int64_t i = 0;
-  for (; i + 2 * N <= n; i += 2 * N) {
-    s0 = hn::MulAdd(hn::LoadU(df, a + i), hn::LoadU(df, b + i), s0);
-    s1 = hn::MulAdd(hn::LoadU(df, a + i + N), hn::LoadU(df, b + i + N), s1);
-  }
-  for (; i + N <= n; i += N) s0 = hn::MulAdd(hn::LoadU(df, a + i), hn::LoadU(df, b + i), s0);
-  float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(s0, s1)));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
 
 // acc += pairwise products of int16 lanes (adjacent pairs summed into int32 lanes).
 template <class D32, class V16>
@@ -115,48 +78,6 @@ void QuantizeXPermuted(const float* x, int64_t cols, int16_t* xq, float* dx, flo
       }
     }
   }
-}
-
-// Per-row prologue: fac[g] = scale[g] * dx[g], returns sum_g bias[g] * xsum[g].
-float RowFactors(const WeightMatrix& w, int64_t r, int64_t groups, const float* dx,
-                 const float* xsum, float* fac) {
-  const hn::ScalableTag<float> df;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t off = r * groups;
-  auto bacc = hn::Zero(df);
-  int64_t g = 0;
-  if (w.scale_type == ScaleType::F16) {
-    const hn::Rebind<hwy::float16_t, decltype(df)> dh;
-    const auto* s = static_cast<const hwy::float16_t*>(w.scales) + off;
-    const auto* b = static_cast<const hwy::float16_t*>(w.biases) + off;
-    for (; g + N <= groups; g += N) {
-      hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, s + g)), hn::LoadU(df, dx + g)), df,
-                 fac + g);
-      bacc = hn::MulAdd(hn::PromoteTo(df, hn::LoadU(dh, b + g)), hn::LoadU(df, xsum + g), bacc);
-    }
-  } else if (w.scale_type == ScaleType::BF16) {
-    const hn::Rebind<hwy::bfloat16_t, decltype(df)> db;
-    const auto* s = static_cast<const hwy::bfloat16_t*>(w.scales) + off;
-    const auto* b = static_cast<const hwy::bfloat16_t*>(w.biases) + off;
-    for (; g + N <= groups; g += N) {
-      hn::StoreU(hn::Mul(hn::PromoteTo(df, hn::LoadU(db, s + g)), hn::LoadU(df, dx + g)), df,
-                 fac + g);
-      bacc = hn::MulAdd(hn::PromoteTo(df, hn::LoadU(db, b + g)), hn::LoadU(df, xsum + g), bacc);
-    }
-  } else {
-    const float* s = static_cast<const float*>(w.scales) + off;
-    const float* b = static_cast<const float*>(w.biases) + off;
-    for (; g + N <= groups; g += N) {
-      hn::StoreU(hn::Mul(hn::LoadU(df, s + g), hn::LoadU(df, dx + g)), df, fac + g);
-      bacc = hn::MulAdd(hn::LoadU(df, b + g), hn::LoadU(df, xsum + g), bacc);
-    }
-  }
-  float bsum = hn::GetLane(hn::SumOfLanes(df, bacc));
-  for (; g < groups; ++g) {
-    fac[g] = detail::load_scalar(w.scales, w.scale_type, off + g) * dx[g];
-    bsum += detail::load_scalar(w.biases, w.scale_type, off + g) * xsum[g];
-  }
-  return bsum;
 }
 
 // Integer dot product of one group's packed values with its int16 activations.
@@ -300,7 +221,24 @@ void DecodeGenericRows(const WeightMatrix& w, const float* x, float* y, int64_t 
   }
 }
 
+// Whether the int8-activation kernels (kernel_affine_int8-inl.h) serve this matrix here.
+bool UsesInt8Activations(const WeightMatrix& w) {
+#if ALLM_INT8_AFFINE
+  return w.format == WeightFormat::Affine && w.bits == 4 && detail::int8_activations_enabled();
+#else
+  (void)w;
+  return false;
+#endif
+}
+
 void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
+#if ALLM_INT8_AFFINE
+  if (UsesInt8Activations(w)) {
+    if (w.group_size == 64) return DecodeAffine4Int8<64>(w, x, y, pool);
+    if (w.group_size == 128) return DecodeAffine4Int8<128>(w, x, y, pool);
+    return DecodeAffine4Int8<32>(w, x, y, pool);
+  }
+#endif
   if (w.format == WeightFormat::Affine) {
 #define ALLM_CASE(B, G)                   \
   if (w.bits == B && w.group_size == G) { \
@@ -494,6 +432,13 @@ void PrefillAffine(const WeightMatrix& w, const float* x, int64_t n_tokens, floa
 }
 
 void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+#if ALLM_INT8_AFFINE
+  if (UsesInt8Activations(w)) {
+    if (w.group_size == 64) return PrefillAffine4Int8<64>(w, x, n_tokens, y, pool);
+    if (w.group_size == 128) return PrefillAffine4Int8<128>(w, x, n_tokens, y, pool);
+    return PrefillAffine4Int8<32>(w, x, n_tokens, y, pool);
+  }
+#endif
   if (w.format == WeightFormat::Affine) {
 #define ALLM_CASE(B, G)                           \
   if (w.bits == B && w.group_size == G) {         \
@@ -523,6 +468,16 @@ void LinearImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
   }
 }
 
+// Levels the activations are rounded to (see activation_levels in kernel_linear.hpp).
+int ActivationLevelsImpl(const WeightMatrix& w, int64_t n_tokens) {
+  if (UsesInt8Activations(w)) return 127;
+  if (w.format == WeightFormat::Affine && n_tokens == 1 &&
+      (w.bits == 2 || w.bits == 4 || w.bits == 8)) {
+    return 32767;
+  }
+  return 0;
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace abstractllm::engine::ops::kernels
 HWY_AFTER_NAMESPACE();
@@ -531,6 +486,11 @@ HWY_AFTER_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
 
 HWY_EXPORT(LinearImpl);
+HWY_EXPORT(ActivationLevelsImpl);
+
+int activation_levels(const WeightMatrix& w, int64_t n_tokens) {
+  return HWY_DYNAMIC_DISPATCH(ActivationLevelsImpl)(w, n_tokens);
+}
 
 bool try_linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                 ThreadPool& pool) {

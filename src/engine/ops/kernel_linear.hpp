@@ -11,4 +11,10 @@ namespace abstractllm::engine::ops::kernels {
 bool try_linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                 ThreadPool& pool);
 
+// How finely the kernel chosen on this CPU rounds the activations for this matrix and token
+// count: 0 = not at all (float arithmetic), otherwise L levels per sign per weight group
+// (step max|x_g| / L): 32767 for the int16 decode kernels, 127 for the int8 4-bit kernels.
+// Tests derive their error bound from it.
+int activation_levels(const WeightMatrix& w, int64_t n_tokens);
+
 }  // namespace abstractllm::engine::ops::kernels

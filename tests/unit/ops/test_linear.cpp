@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "abstractllm/errors.hpp"
+#include "engine/ops/kernel_common.hpp"
+#include "engine/ops/kernel_linear.hpp"
 #include "engine/ops/linear.hpp"
 
 namespace ops = abstractllm::engine::ops;
@@ -109,9 +111,10 @@ std::vector<float> random_x(int64_t n, std::mt19937& rng) {
 
 // Checks linear() against linear_reference(), with a tolerance relative to sum |w*x| (the
 // size of the rounding error of a float dot product), for several token counts and pools.
-// The single-token affine kernels quantize x to int16 per group (step d_g = max|x_g|/32767),
-// so there the bound also includes sum_c |w_c - b_g| * d_g / 2, the most that rounding each
-// activation by half a step can change the result.
+// Kernels that round x per group (step d_g = max|x_g| / L, L = kernels::activation_levels:
+// 32767 for the int16 decode kernels, 127 for the int8 4-bit kernels) get the bound
+// sum_c |w_c - b_g| * d_g / 2 on top: the most that rounding each activation by half a step can
+// change the result.
 void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng, bool outliers = false,
                              std::vector<int64_t> token_counts = {1, 2, 4, 5, 17}) {
   static ops::ThreadPool pool1(1), pool2(2), pool3(3);
@@ -131,7 +134,8 @@ void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng, bool
         double m = 0;
         for (int64_t c = 0; c < w.cols; ++c) m += std::fabs(row[c] * x[t * w.cols + c]);
         mag[t * w.rows + r] = 2e-5 * m + 1e-6;
-        if (w.format == ops::WeightFormat::Affine && n_tokens == 1) {
+        const int levels = ops::kernels::activation_levels(w, n_tokens);
+        if (levels > 0) {
           // The biases of this row: the same matrix with every quantized value 0.
           std::vector<uint8_t> zeros(static_cast<size_t>(w.rows * w.cols * w.bits / 8));
           ops::WeightMatrix wz = w;
@@ -145,7 +149,7 @@ void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng, bool
               amax = std::max(amax, std::fabs(x[t * w.cols + c]));
               wq += std::fabs(row[c] - bias_row[c]);  // |s_g * q_c|
             }
-            mag[t * w.rows + r] += wq * amax / 65534.0 * 1.01;
+            mag[t * w.rows + r] += wq * amax / (2.0 * levels) * 1.01;
           }
         }
       }
@@ -362,4 +366,20 @@ TEST(Linear, RejectsBadParameters) {
   EXPECT_THROW(ops::dequantize_row(w, 1, y.data()), abstractllm::InvalidParameterError);
   w.scales = nullptr;
   EXPECT_THROW(ops::linear(w, x.data(), 1, y.data(), pool), abstractllm::InvalidParameterError);
+}
+
+// activation_levels names the rounding the dispatched kernel applies (tests derive their bound
+// from it, so it must not under-report): int8 for 4-bit only when opted in on x86 with AVX2+.
+TEST(Linear, ActivationLevelsReportTheKernel) {
+  std::mt19937 rng(5);
+  auto s4 = make_affine(8, 128, 4, 64, ops::ScaleType::F16, rng);
+  auto s8 = make_affine(8, 128, 8, 64, ops::ScaleType::F16, rng);
+  auto f = make_float(8, 128, ops::WeightFormat::F16, rng);
+  const bool int8 = ops::detail::int8_activations_enabled() &&
+                    (hwy::SupportedTargets() & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) != 0;
+  EXPECT_EQ(ops::kernels::activation_levels(s4.w, 1), int8 ? 127 : 32767);
+  EXPECT_EQ(ops::kernels::activation_levels(s4.w, 7), int8 ? 127 : 0);
+  EXPECT_EQ(ops::kernels::activation_levels(s8.w, 1), 32767);
+  EXPECT_EQ(ops::kernels::activation_levels(s8.w, 7), 0);
+  EXPECT_EQ(ops::kernels::activation_levels(f.w, 1), 0);
 }
