@@ -265,7 +265,7 @@ BENCHMARK(BM_DecodeHot)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Prefill)
     ->ArgNames({"rows", "cols", "bits", "threads", "tokens"})
-    ->ArgsProduct({{2048}, {2048}, {4}, {1, 2}, {64}})
+    ->ArgsProduct({{2048}, {2048}, {4}, {1, 2}, {64, 512}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

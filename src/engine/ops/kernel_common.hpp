@@ -86,6 +86,29 @@ inline bool int8_activations_enabled() {
   return enabled;
 }
 
+// Software prefetch for the decode kernels: the hardware prefetcher alone leaves a streaming
+// matvec well short of the read bandwidth, so each kernel asks for its weights `distance`
+// bytes ahead (rows are contiguous, so this runs across row boundaries).
+inline int64_t prefetch_distance() {
+  static const int64_t d = [] {
+    const char* v = std::getenv("ABSTRACTLLM_PREFETCH_BYTES");
+    return v != nullptr ? std::atoll(v) : int64_t{1024};
+  }();
+  return d;
+}
+inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 0); }
+// Scales and biases of row r (when it exists), one prefetch per cache line.
+inline void prefetch_row_params(const WeightMatrix& w, int64_t r, int64_t groups) {
+  if (r >= w.rows) return;
+  const int64_t bytes = groups * (w.scale_type == ScaleType::F32 ? 4 : 2);
+  const char* s = static_cast<const char*>(w.scales) + r * bytes;
+  const char* b = static_cast<const char*>(w.biases) + r * bytes;
+  for (int64_t o = 0; o < bytes; o += 64) {
+    prefetch(s + o);
+    prefetch(b + o);
+  }
+}
+
 // Validates a WeightMatrix (throws InvalidParameterError naming the field).
 void validate(const WeightMatrix& w);
 

@@ -59,6 +59,10 @@ float Dot(const float* a, const float* b, int64_t n) {
   return sum;
 }
 
+// Lanes of uint16 in one chunk: one group's packed bytes, at most a full vector.
+template <int kBits, int kGroup>
+using ChunkTag = hn::CappedTag<uint16_t, kGroup * kBits / 16>;
+
 // Per-row prologue: fac[g] = scale[g] * dx[g], returns sum_g bias[g] * xsum[g].
 float RowFactors(const WeightMatrix& w, int64_t r, int64_t groups, const float* dx,
                  const float* xsum, float* fac) {

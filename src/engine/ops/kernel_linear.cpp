@@ -30,6 +30,7 @@
 
 #include "engine/ops/kernel_affine_int8-inl.h"
 #include "engine/ops/kernel_helpers-inl.h"
+#include "engine/ops/kernel_prefill-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
@@ -44,10 +45,6 @@ HWY_INLINE hn::VFromD<D32> DotAcc(D32 d32, V16 a, V16 b, hn::VFromD<D32> acc) {
 }
 
 // ---------------------------------------------------------------- decode, affine 2/4/8 bits
-
-// Lanes of uint16 in one chunk: one group's packed bytes, at most a full vector.
-template <int kBits, int kGroup>
-using ChunkTag = hn::CappedTag<uint16_t, kGroup * kBits / 16>;
 
 // Quantizes x to int16 per group, in the order the kernel extracts values: within a chunk of L
 // 16-bit words (P = 16/bits values each), value P*k + j goes to position j*L + k.
@@ -117,13 +114,16 @@ void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
   if (buf.size() < static_cast<size_t>(groups)) buf.resize(static_cast<size_t>(groups));
   float* fac = buf.data();
 
+  const int64_t dist = detail::prefetch_distance();
   for (int64_t r = begin; r < end; ++r) {
     const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words;
+    detail::prefetch_row_params(w, r + 4, groups);
     const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
     // Two accumulators (even/odd groups) to keep two FMA chains in flight.
     auto f0 = hn::Zero(df), f1 = hn::Zero(df);
     int64_t g = 0;
     for (; g + 2 <= groups; g += 2) {
+      detail::prefetch(reinterpret_cast<const char*>(wr + g * kGroupWords) + dist);
       const auto i0 = GroupDot<kBits, kGroup>(d16, wr + g * kGroupWords, xq + g * kGroup);
       const auto i1 =
           GroupDot<kBits, kGroup>(d16, wr + (g + 1) * kGroupWords, xq + (g + 1) * kGroup);
@@ -273,190 +273,6 @@ void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
         break;
     }
   });
-}
-
-// ---------------------------------------------------------------- prefill
-
-// Dequantizes rows [r0, r0 + n) of a 2/4/8-bit affine matrix to float, each row in the
-// permuted order of QuantizeXPermuted (the order the shift/mask extraction yields), so no
-// shuffles are needed; the activations are permuted the same way (PermuteX).
-template <int kBits, int kGroup>
-void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
-  constexpr int P = 16 / kBits;
-  constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
-  const ChunkTag<kBits, kGroup> d16;
-  const hn::ScalableTag<float> df;
-  const hn::Rebind<int32_t, decltype(df)> d32;
-  const hn::Rebind<uint16_t, decltype(df)> d16f;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
-  const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t chunks = kGroup / (P * L);
-  const int64_t groups = w.cols / kGroup;
-  const int64_t row_words = w.cols * kBits / 16;
-  const auto mask = hn::Set(d16, kMask);
-  thread_local std::vector<float> sb;
-  if (sb.size() < static_cast<size_t>(2 * groups)) sb.resize(static_cast<size_t>(2 * groups));
-  HWY_ALIGN uint16_t q[kGroup];  // one group's values, permuted
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t r = r0 + i;
-    ToFloat(w.scale_type, w.scales, r * groups, groups, sb.data());
-    ToFloat(w.scale_type, w.biases, r * groups, groups, sb.data() + groups);
-    const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words;
-    float* o = out + i * w.cols;
-    for (int64_t g = 0; g < groups; ++g) {
-      for (int64_t ch = 0; ch < chunks; ++ch) {
-        const auto words = hn::LoadU(d16, wr);
-        wr += L;
-        for (int j = 0; j < P; ++j) {
-          auto v = j == 0 ? words : hn::ShiftRightSame(words, j * kBits);
-          if (j != P - 1) v = hn::And(v, mask);
-          hn::StoreU(v, d16, q + ch * P * L + j * L);
-        }
-      }
-      const auto sv = hn::Set(df, sb[g]);
-      const auto bv = hn::Set(df, sb[groups + g]);
-      for (int64_t k = 0; k < kGroup; k += NF) {
-        const auto qi = hn::BitCast(
-            d32, hn::PromoteTo(hn::RebindToUnsigned<decltype(d32)>(), hn::LoadU(d16f, q + k)));
-        hn::StoreU(hn::MulAdd(hn::ConvertTo(df, qi), sv, bv), df, o + k);
-      }
-      o += kGroup;
-    }
-  }
-}
-
-// x (n_tokens rows of cols floats) in the order of DequantRowsPermuted.
-template <int kBits, int kGroup>
-void PermuteX(const float* x, int64_t n_tokens, int64_t cols, float* out) {
-  constexpr int P = 16 / kBits;
-  const ChunkTag<kBits, kGroup> d16;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
-  for (int64_t base = 0; base < n_tokens * cols; base += P * L) {
-    for (int64_t k = 0; k < L; ++k) {
-      for (int j = 0; j < P; ++j) out[base + j * L + k] = x[base + P * k + j];
-    }
-  }
-}
-
-// Converts rows [r0, r0 + n) of w to float, row-major with stride `cols`.
-void RowsToFloat(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
-  const int64_t cols = w.cols;
-  if (w.format == WeightFormat::Affine) {
-    for (int64_t i = 0; i < n; ++i) dequantize_row(w, r0 + i, out + i * cols);
-    return;
-  }
-  const ScaleType t = w.format == WeightFormat::F32   ? ScaleType::F32
-                      : w.format == WeightFormat::F16 ? ScaleType::F16
-                                                      : ScaleType::BF16;
-  ToFloat(t, w.data, r0 * cols, n * cols, out);
-}
-
-// y[t][r] for kR rows of the float tile and kT tokens: kR*kT vector accumulators.
-template <int kR, int kT>
-HWY_INLINE void MicroKernel(const float* tile, const float* x, int64_t cols, int64_t rows_out,
-                            float* y) {
-  const hn::ScalableTag<float> df;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  hn::VFromD<decltype(df)> acc[kR][kT];
-  for (int i = 0; i < kR; ++i)
-    for (int t = 0; t < kT; ++t) acc[i][t] = hn::Zero(df);
-  int64_t c = 0;
-  for (; c + N <= cols; c += N) {
-    hn::VFromD<decltype(df)> xv[kT];
-    for (int t = 0; t < kT; ++t) xv[t] = hn::LoadU(df, x + t * cols + c);
-    for (int i = 0; i < kR; ++i) {
-      const auto wv = hn::LoadU(df, tile + i * cols + c);
-      for (int t = 0; t < kT; ++t) acc[i][t] = hn::MulAdd(wv, xv[t], acc[i][t]);
-    }
-  }
-  for (int i = 0; i < kR; ++i) {
-    for (int t = 0; t < kT; ++t) {
-      float s = hn::GetLane(hn::SumOfLanes(df, acc[i][t]));
-      for (int64_t k = c; k < cols; ++k) s += tile[i * cols + k] * x[t * cols + k];
-      y[t * rows_out + i] = s;
-    }
-  }
-}
-
-template <int kR>
-void TileTimesTokens(const float* tile, const float* x, int64_t n_tokens, int64_t cols,
-                     int64_t rows_out, float* y) {
-  int64_t t = 0;
-  for (; t + 3 <= n_tokens; t += 3) {
-    MicroKernel<kR, 3>(tile, x + t * cols, cols, rows_out, y + t * rows_out);
-  }
-  if (n_tokens - t == 2) MicroKernel<kR, 2>(tile, x + t * cols, cols, rows_out, y + t * rows_out);
-  if (n_tokens - t == 1) MicroKernel<kR, 1>(tile, x + t * cols, cols, rows_out, y + t * rows_out);
-}
-
-using RowsFn = void (*)(const WeightMatrix&, int64_t, int64_t, float*);
-
-void PrefillTiles(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                  ThreadPool& pool, RowsFn to_float) {
-  const int64_t cols = w.cols;
-  // Rows per tile: ~128 KiB of floats (stays in L2), a multiple of 4.
-  int64_t tile_rows = std::clamp<int64_t>(32768 / cols, 4, 64) / 4 * 4;
-  const int64_t blocks = (w.rows + tile_rows - 1) / tile_rows;
-  // Tokens in blocks so that one token block of x stays in L2 across the tile's rows.
-  const int64_t tok_block = std::max<int64_t>(3, (49152 / cols) / 3 * 3);
-  pool.parallel_for_grain(blocks, 1, [&](int64_t b0, int64_t b1) {
-    thread_local std::vector<float> tile_buf;
-    if (tile_buf.size() < static_cast<size_t>(tile_rows * cols)) {
-      tile_buf.resize(static_cast<size_t>(tile_rows * cols));
-    }
-    float* tile = tile_buf.data();
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t r0 = b * tile_rows;
-      const int64_t nr = std::min(tile_rows, w.rows - r0);
-      to_float(w, r0, nr, tile);
-      for (int64_t t0 = 0; t0 < n_tokens; t0 += tok_block) {
-        const int64_t nt = std::min(tok_block, n_tokens - t0);
-        const float* xt = x + t0 * cols;
-        float* yt = y + t0 * w.rows + r0;
-        int64_t i = 0;
-        for (; i + 4 <= nr; i += 4)
-          TileTimesTokens<4>(tile + i * cols, xt, nt, cols, w.rows, yt + i);
-        for (; i < nr; ++i) TileTimesTokens<1>(tile + i * cols, xt, nt, cols, w.rows, yt + i);
-      }
-    }
-  });
-}
-
-template <int kBits, int kGroup>
-void PrefillAffine(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                   ThreadPool& pool) {
-  thread_local std::vector<float> xp;
-  xp.resize(static_cast<size_t>(n_tokens * w.cols));
-  PermuteX<kBits, kGroup>(x, n_tokens, w.cols, xp.data());
-  PrefillTiles(w, xp.data(), n_tokens, y, pool, &DequantRowsPermuted<kBits, kGroup>);
-}
-
-void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
-#if ALLM_INT8_AFFINE
-  if (UsesInt8Activations(w)) {
-    if (w.group_size == 64) return PrefillAffine4Int8<64>(w, x, n_tokens, y, pool);
-    if (w.group_size == 128) return PrefillAffine4Int8<128>(w, x, n_tokens, y, pool);
-    return PrefillAffine4Int8<32>(w, x, n_tokens, y, pool);
-  }
-#endif
-  if (w.format == WeightFormat::Affine) {
-#define ALLM_CASE(B, G)                           \
-  if (w.bits == B && w.group_size == G) {         \
-    PrefillAffine<B, G>(w, x, n_tokens, y, pool); \
-    return;                                       \
-  }
-    ALLM_CASE(4, 64)
-    ALLM_CASE(4, 32)
-    ALLM_CASE(4, 128)
-    ALLM_CASE(8, 64)
-    ALLM_CASE(8, 32)
-    ALLM_CASE(8, 128)
-    ALLM_CASE(2, 64)
-    ALLM_CASE(2, 32)
-    ALLM_CASE(2, 128)
-#undef ALLM_CASE
-  }
-  PrefillTiles(w, x, n_tokens, y, pool, &RowsToFloat);
 }
 
 void LinearImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
