@@ -260,7 +260,7 @@ BENCHMARK(BM_Llama1BDecodeLinears)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeHot)
     ->ArgNames({"rows", "cols", "bits", "threads"})
-    ->ArgsProduct({{256}, {2048}, {2, 4, 8}, {1}})
+    ->ArgsProduct({{256}, {2048}, {2, 3, 4, 5, 6, 8}, {1}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Prefill)

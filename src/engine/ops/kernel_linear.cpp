@@ -26,6 +26,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "engine/ops/kernel_linear.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/aligned_allocator.h>
 #include <hwy/highway.h>
 
 #include "engine/ops/kernel_affine_int8-inl.h"
@@ -209,16 +210,82 @@ void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t be
   }
 }
 
-// Generic decode: dequantize each row to float (scalar unpack), then a float dot product.
-// Used for 3/5/6-bit affine weights.
-void DecodeGenericRows(const WeightMatrix& w, const float* x, float* y, int64_t begin,
-                       int64_t end) {
-  thread_local std::vector<float> row;
-  if (row.size() < static_cast<size_t>(w.cols)) row.resize(static_cast<size_t>(w.cols));
-  for (int64_t r = begin; r < end; ++r) {
-    dequantize_row(w, r, row.data());
-    y[r] = Dot(row.data(), x, w.cols);
+// Decode for 3/5/6-bit affine weights, whose values straddle 16-bit words: each group is
+// unpacked 8 values (= kBits bytes) at a time into int16 with scalar shifts, then dotted with
+// int16 activations (natural order: QuantizeXPermuted with 16 "bits" per value) like the
+// 2/4/8-bit kernels: same rounding, same bias term.
+template <int kBits>
+HWY_INLINE void Unpack8(const uint8_t* p, const uint8_t* end, int16_t* out) {
+  uint64_t u = 0;
+  // One 8-byte load where the row has 8 bytes left (a kBits-byte copy would be assembled from
+  // narrow stores and stall store forwarding); little-endian, LSB first (kernel_common.hpp).
+  if (end - p >= 8) {
+    std::memcpy(&u, p, 8);
+  } else {
+    std::memcpy(&u, p, kBits);
   }
+  for (int j = 0; j < 8; ++j) {
+    out[j] = static_cast<int16_t>((u >> (j * kBits)) & ((1u << kBits) - 1u));
+  }
+}
+
+template <int kBits, int kGroup>
+void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
+                       const float* xsum, float* y, int64_t begin, int64_t end) {
+  const hn::CappedTag<int16_t, kGroup> d16;
+  const hn::Repartition<int32_t, decltype(d16)> d32;
+  const hn::Repartition<float, decltype(d16)> df;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  const int64_t groups = w.cols / kGroup;
+  const int64_t row_bytes = w.cols * kBits / 8;
+  thread_local std::vector<float> buf;
+  thread_local hwy::AlignedFreeUniquePtr<int16_t[]> q_buf;
+  thread_local int64_t q_size = 0;
+  if (buf.size() < static_cast<size_t>(groups)) buf.resize(static_cast<size_t>(groups));
+  if (q_size < w.cols) {
+    q_buf = hwy::AllocateAligned<int16_t>(static_cast<size_t>(w.cols));
+    q_size = w.cols;
+  }
+  float* fac = buf.data();
+  int16_t* q = q_buf.get();
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
+    // Unpack the whole row first: vector loads right after the narrow stores that wrote them
+    // would stall on store forwarding.
+    for (int64_t k = 0; k < w.cols / 8; ++k) Unpack8<kBits>(wr + k * kBits, wr + row_bytes, q + 8 * k);
+    const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
+    auto f = hn::Zero(df);
+    for (int64_t g = 0; g < groups; ++g) {
+      auto iacc = hn::Zero(d32);
+      const int16_t* qg = q + g * kGroup;
+      const int16_t* xg = xq + g * kGroup;
+      for (int64_t c = 0; c < kGroup; c += L) {
+        iacc = DotAcc(d32, hn::Load(d16, qg + c), hn::LoadU(d16, xg + c), iacc);
+      }
+      f = hn::MulAdd(hn::ConvertTo(df, iacc), hn::Set(df, fac[g]), f);
+    }
+    y[r] = hn::GetLane(hn::SumOfLanes(df, f)) + bsum;
+  }
+}
+
+template <int kBits, int kGroup>
+void DecodeOddBits(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
+  const int64_t groups = w.cols / kGroup;
+  thread_local std::vector<int16_t> xq_buf;
+  thread_local std::vector<float> xs_buf;
+  xq_buf.resize(static_cast<size_t>(w.cols));
+  xs_buf.resize(static_cast<size_t>(2 * groups));
+  // Pointers, not the thread_local names: inside the tasks those name the worker's own buffers.
+  const int16_t* xq = xq_buf.data();
+  const float* dx = xs_buf.data();
+  const float* xsum = dx + groups;
+  QuantizeXPermuted<16, kGroup>(x, w.cols, xq_buf.data(), xs_buf.data(), xs_buf.data() + groups);
+  const int64_t row_bytes = w.cols * kBits / 8;
+  const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
+  const int64_t target = std::max<int64_t>(1, w.rows / (static_cast<int64_t>(pool.size()) * 8));
+  pool.parallel_for_grain(w.rows, std::max(min_rows, target), [&](int64_t b, int64_t e) {
+    DecodeOddBitsRows<kBits, kGroup>(w, xq, dx, xsum, y, b, e);
+  });
 }
 
 // Whether the int8-activation kernels (kernel_affine_int8-inl.h) serve this matrix here.
@@ -255,8 +322,21 @@ void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
     ALLM_CASE(2, 32)
     ALLM_CASE(2, 128)
 #undef ALLM_CASE
-    pool.parallel_for(w.rows, [&](int64_t b, int64_t e) { DecodeGenericRows(w, x, y, b, e); });
-    return;
+#define ALLM_CASE(B, G)                   \
+  if (w.bits == B && w.group_size == G) { \
+    DecodeOddBits<B, G>(w, x, y, pool);   \
+    return;                               \
+  }
+    ALLM_CASE(3, 32)
+    ALLM_CASE(3, 64)
+    ALLM_CASE(3, 128)
+    ALLM_CASE(5, 32)
+    ALLM_CASE(5, 64)
+    ALLM_CASE(5, 128)
+    ALLM_CASE(6, 32)
+    ALLM_CASE(6, 64)
+    ALLM_CASE(6, 128)
+#undef ALLM_CASE
   }
   const int64_t grain = std::max<int64_t>(std::max<int64_t>(1, 16384 / (w.cols * 2)),
                                           w.rows / (static_cast<int64_t>(pool.size()) * 8));
@@ -287,10 +367,7 @@ void LinearImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
 // Levels the activations are rounded to (see activation_levels in kernel_linear.hpp).
 int ActivationLevelsImpl(const WeightMatrix& w, int64_t n_tokens) {
   if (UsesInt8Activations(w)) return 127;
-  if (w.format == WeightFormat::Affine && n_tokens == 1 &&
-      (w.bits == 2 || w.bits == 4 || w.bits == 8)) {
-    return 32767;
-  }
+  if (w.format == WeightFormat::Affine && n_tokens == 1) return 32767;
   return 0;
 }
 
