@@ -136,12 +136,15 @@ void DecodeRowsInt8(const WeightMatrix& w, const int8_t* xq, const float* dx, co
   thread_local std::vector<float> buf;
   if (buf.size() < static_cast<size_t>(groups)) buf.resize(static_cast<size_t>(groups));
   float* fac = buf.data();
+  const int64_t dist = detail::prefetch_distance();
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
+    detail::prefetch_row_params(w, r + 4, groups);
     const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
     __m256 f0 = _mm256_setzero_ps(), f1 = _mm256_setzero_ps();
     int64_t g = 0;
     for (; g + 2 <= groups; g += 2) {
+      detail::prefetch_ahead(wr, g * kGroupBytes, 2 * kGroupBytes, dist);
       const __m256i i0 = GroupDotInt8<kGroup>(wr + g * kGroupBytes, xq + g * kGroup);
       const __m256i i1 =
           GroupDotInt8<kGroup>(wr + (g + 1) * kGroupBytes, xq + (g + 1) * kGroup);

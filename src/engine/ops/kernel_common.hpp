@@ -92,11 +92,17 @@ inline bool int8_activations_enabled() {
 inline int64_t prefetch_distance() {
   static const int64_t d = [] {
     const char* v = std::getenv("ABSTRACTLLM_PREFETCH_BYTES");
-    return v != nullptr ? std::atoll(v) : int64_t{1024};
+    return v != nullptr ? std::atoll(v) : int64_t{4096};
   }();
   return d;
 }
 inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 0); }
+// Prefetches, `distance` bytes ahead, each 64-byte line that starts within bytes
+// [begin, begin + n) of base: a kernel calling it for consecutive spans asks for every line once.
+inline void prefetch_ahead(const void* base, int64_t begin, int64_t n, int64_t distance) {
+  const char* b = static_cast<const char*>(base);
+  for (int64_t o = (begin + 63) & ~int64_t{63}; o < begin + n; o += 64) prefetch(b + o + distance);
+}
 // Scales and biases of row r (when it exists), one prefetch per cache line.
 inline void prefetch_row_params(const WeightMatrix& w, int64_t r, int64_t groups) {
   if (r >= w.rows) return;

@@ -124,7 +124,7 @@ void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
     auto f0 = hn::Zero(df), f1 = hn::Zero(df);
     int64_t g = 0;
     for (; g + 2 <= groups; g += 2) {
-      detail::prefetch(reinterpret_cast<const char*>(wr + g * kGroupWords) + dist);
+      detail::prefetch_ahead(wr, g * kGroupWords * 2, 2 * kGroupWords * 2, dist);
       const auto i0 = GroupDot<kBits, kGroup>(d16, wr + g * kGroupWords, xq + g * kGroup);
       const auto i1 =
           GroupDot<kBits, kGroup>(d16, wr + (g + 1) * kGroupWords, xq + (g + 1) * kGroup);
