@@ -7,6 +7,10 @@
 //
 // (transformers' sliding mask: key j visible from query i iff i - j < window.) Each row brings
 // its own cache pointers, so rows of different sequences can share one call (batching).
+//
+// Implementation: kernel_attention.cpp (Highway SIMD, runtime dispatch): tiles of the queries
+// that share a KV head, online softmax over blocks of 64 keys, threads over row blocks × KV
+// heads (and over key chunks when a call has few rows, as in decode).
 #pragma once
 
 #include <cstdint>
@@ -33,5 +37,11 @@ struct AttentionRow {
 // q: n_rows × (n_heads · head_dim); out: same shape.
 void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
                float* out, ThreadPool& pool);
+
+namespace kernels {
+// The SIMD implementation behind attention() (kernel_attention.cpp); call attention() instead.
+void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
+               float* out, ThreadPool& pool);
+}  // namespace kernels
 
 }  // namespace abstractllm::engine::ops
