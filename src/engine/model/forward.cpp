@@ -203,7 +203,7 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
       ops::linear(L.gate, h.data(), T, gate.data(), pool);
       ops::linear(L.up, h.data(), T, up.data(), pool);
     }
-    ops::gated_activation(gated(s.activation), gate.data(), up.data(), T * I);
+    ops::gated_activation(gated(s.activation), gate.data(), up.data(), T * I, &pool);
     ops::linear(L.down, gate.data(), T, tmp.data(), pool);
     if (s.sandwich_norms) {
       ops::rms_norm(tmp.data(), L.post_ffn_norm.data(), T, H, s.norm_eps, s.norm_plus_one,

@@ -47,17 +47,31 @@ float gelu_tanh(float x) {
 
 float gelu_exact(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f)); }
 
-void gated_activation(GatedActivation act, float* gate, const float* up, int64_t n) {
+namespace {
+
+void gated_activation_range(GatedActivation act, float* gate, const float* up, int64_t begin,
+                            int64_t end) {
   switch (act) {
     case GatedActivation::SiLU:
-      for (int64_t i = 0; i < n; ++i) gate[i] = silu(gate[i]) * up[i];
+      for (int64_t i = begin; i < end; ++i) gate[i] = silu(gate[i]) * up[i];
       break;
     case GatedActivation::GeluTanh:
-      for (int64_t i = 0; i < n; ++i) gate[i] = gelu_tanh(gate[i]) * up[i];
+      for (int64_t i = begin; i < end; ++i) gate[i] = gelu_tanh(gate[i]) * up[i];
       break;
     case GatedActivation::GeluExact:
-      for (int64_t i = 0; i < n; ++i) gate[i] = gelu_exact(gate[i]) * up[i];
+      for (int64_t i = begin; i < end; ++i) gate[i] = gelu_exact(gate[i]) * up[i];
       break;
+  }
+}
+
+}  // namespace
+
+void gated_activation(GatedActivation act, float* gate, const float* up, int64_t n,
+                      ThreadPool* pool) {
+  if (pool != nullptr && n >= (1 << 16)) {
+    pool->parallel_for(n, [&](int64_t b, int64_t e) { gated_activation_range(act, gate, up, b, e); });
+  } else {
+    gated_activation_range(act, gate, up, 0, n);
   }
 }
 

@@ -22,7 +22,9 @@ float gelu_exact(float x);
 
 enum class GatedActivation { SiLU, GeluTanh, GeluExact };
 // gate[i] = act(gate[i]) * up[i] for i < n (SwiGLU / GeGLU).
-void gated_activation(GatedActivation act, float* gate, const float* up, int64_t n);
+// With a pool, large inputs (prefill) are split across its threads.
+void gated_activation(GatedActivation act, float* gate, const float* up, int64_t n,
+                      ThreadPool* pool = nullptr);
 
 // x[i] = cap * tanh(x[i] / cap).
 void softcap(float* x, int64_t n, float cap);

@@ -29,7 +29,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // Dequantizes rows [r0, r0 + n) of a 2/4/8-bit affine matrix to float, each row in the
 // permuted order of QuantizeXPermuted (the order the shift/mask extraction yields), so no
-// shuffles are needed; the activations are permuted the same way (PermuteX).
+// shuffles are needed; the activations are packed in the same order (ColumnOrder).
 template <int kBits, int kGroup>
 void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
   constexpr int P = 16 / kBits;
@@ -75,17 +75,16 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* ou
   }
 }
 
-// x (n_tokens rows of cols floats) in the order of DequantRowsPermuted.
+// The order DequantRowsPermuted puts a row in: within each chunk of P*L values, value P*k + j
+// sits at position j*L + k (P = 1: the natural order). The tokens are packed in the same order.
+struct ColumnOrder {
+  int64_t P = 1, L = 1;
+};
+
 template <int kBits, int kGroup>
-void PermuteX(const float* x, int64_t n_tokens, int64_t cols, float* out) {
-  constexpr int P = 16 / kBits;
+ColumnOrder PermutedOrder() {
   const ChunkTag<kBits, kGroup> d16;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
-  for (int64_t base = 0; base < n_tokens * cols; base += P * L) {
-    for (int64_t k = 0; k < L; ++k) {
-      for (int j = 0; j < P; ++j) out[base + j * L + k] = x[base + P * k + j];
-    }
-  }
+  return {16 / kBits, static_cast<int64_t>(hn::Lanes(d16))};
 }
 
 // Converts rows [r0, r0 + n) of w to float, row-major with stride `cols`.
@@ -115,13 +114,13 @@ constexpr int64_t kNR = 6;
 
 template <class DF>
 HWY_INLINE void MicroKernelMRx6(DF df, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
-                                int64_t cols, float* HWY_RESTRICT c) {
+                                int64_t kn, bool accumulate, float* HWY_RESTRICT c) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  auto c00 = hn::Zero(df), c01 = hn::Zero(df), c02 = hn::Zero(df), c03 = hn::Zero(df),
-       c04 = hn::Zero(df), c05 = hn::Zero(df);
-  auto c10 = hn::Zero(df), c11 = hn::Zero(df), c12 = hn::Zero(df), c13 = hn::Zero(df),
-       c14 = hn::Zero(df), c15 = hn::Zero(df);
-  for (int64_t k = 0; k < cols; ++k) {
+  auto init = [&](int64_t i) { return accumulate ? hn::Load(df, c + i * N) : hn::Zero(df); };
+  auto c00 = init(0), c10 = init(1), c01 = init(2), c11 = init(3), c02 = init(4), c12 = init(5);
+  auto c03 = init(6), c13 = init(7), c04 = init(8), c14 = init(9), c05 = init(10),
+       c15 = init(11);
+  for (int64_t k = 0; k < kn; ++k) {
     const auto a0 = hn::Load(df, a + k * 2 * N);
     const auto a1 = hn::Load(df, a + k * 2 * N + N);
     const float* bk = b + k * kNR;
@@ -194,7 +193,7 @@ void TransposeToPanel(const float* rows, int64_t mr, int64_t cols, float* panel)
 }
 
 void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                 ThreadPool& pool, RowsFn to_float) {
+                 ThreadPool& pool, RowsFn to_float, ColumnOrder order = {}) {
   const hn::ScalableTag<float> df;
   const int64_t MR = 2 * static_cast<int64_t>(hn::Lanes(df));
   const int64_t cols = w.cols;
@@ -215,7 +214,14 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
         const int64_t t = p * kNR + j;
         if (t < n_tokens) {
           const float* src = x + t * cols;
-          for (int64_t k = 0; k < cols; ++k) dst[k * kNR + j] = src[k];
+          const int64_t P = order.P, L = order.L;
+          for (int64_t base = 0; base < cols; base += P * L) {
+            for (int64_t jj = 0; jj < P; ++jj) {
+              for (int64_t kk = 0; kk < L; ++kk) {
+                dst[(base + jj * L + kk) * kNR + j] = src[base + P * kk + jj];
+              }
+            }
+          }
         } else {
           for (int64_t k = 0; k < cols; ++k) dst[k * kNR + j] = 0.0f;
         }
@@ -234,20 +240,35 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
       ap_buf = hwy::AllocateAligned<float>(static_cast<size_t>(MR * cols));
       ap_size = static_cast<size_t>(MR * cols);
     }
+    thread_local hwy::AlignedFreeUniquePtr<float[]> cacc_buf;
+    thread_local size_t cacc_size = 0;
+    if (cacc_size < static_cast<size_t>(panels * kNR * MR)) {
+      cacc_buf = hwy::AllocateAligned<float>(static_cast<size_t>(panels * kNR * MR));
+      cacc_size = static_cast<size_t>(panels * kNR * MR);
+    }
     float* rows = rows_buf.data();
     float* ap = ap_buf.get();
-    HWY_ALIGN float c[kNR * 2 * HWY_MAX_BYTES / sizeof(float)];
+    float* cacc = cacc_buf.get();
+    const int64_t kc = 4096 / MR;  // 16 KiB of the weight panel
     for (int64_t q = q0; q < q1; ++q) {
       const int64_t r0 = q * MR;
       const int64_t nr = std::min(MR, w.rows - r0);
       to_float(w, r0, nr, rows);
       if (nr < MR) std::fill(rows + nr * cols, rows + MR * cols, 0.0f);
       TransposeToPanel(rows, MR, cols, ap);
+      // k in blocks of kc so the block of the weight panel (16 KiB) stays in L1 while every
+      // token panel passes over it; partial sums wait in cacc (one 6 x MR tile per panel).
+      for (int64_t k0 = 0; k0 < cols; k0 += kc) {
+        const int64_t kn = std::min(kc, cols - k0);
+        for (int64_t p = 0; p < panels; ++p) {
+          MicroKernelMRx6(df, ap + k0 * MR, bp + p * kNR * cols + k0 * kNR, kn, k0 > 0,
+                          cacc + p * kNR * MR);
+        }
+      }
       for (int64_t p = 0; p < panels; ++p) {
-        MicroKernelMRx6(df, ap, bp + p * kNR * cols, cols, c);
         const int64_t nt = std::min(kNR, n_tokens - p * kNR);
         for (int64_t j = 0; j < nt; ++j) {
-          std::copy_n(c + j * MR, nr, y + (p * kNR + j) * w.rows + r0);
+          std::copy_n(cacc + (p * kNR + j) * MR, nr, y + (p * kNR + j) * w.rows + r0);
         }
       }
     }
@@ -257,10 +278,8 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
 template <int kBits, int kGroup>
 void PrefillAffine(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                    ThreadPool& pool) {
-  thread_local std::vector<float> xp;
-  xp.resize(static_cast<size_t>(n_tokens * w.cols));
-  PermuteX<kBits, kGroup>(x, n_tokens, w.cols, xp.data());
-  PrefillGemm(w, xp.data(), n_tokens, y, pool, &DequantRowsPermuted<kBits, kGroup>);
+  PrefillGemm(w, x, n_tokens, y, pool, &DequantRowsPermuted<kBits, kGroup>,
+              PermutedOrder<kBits, kGroup>());
 }
 
 void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
