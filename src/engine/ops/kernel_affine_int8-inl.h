@@ -27,12 +27,12 @@
 #define ABSTRACTLLM_OPS_KERNEL_AFFINE_INT8_INL_H_
 #endif
 
+#include <hwy/highway.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
-
-#include <hwy/highway.h>
 
 #include "engine/ops/kernel_helpers-inl.h"
 #include "engine/ops/thread_pool.hpp"
@@ -59,21 +59,8 @@ void QuantizeInt8(const float* x, int64_t cols, int8_t* xq, float* dx, float* xs
   constexpr int kHalf = kChunk / 2;
   for (int64_t g = 0; g < cols / kGroup; ++g) {
     const float* xg = x + g * kGroup;
-    __m256 vmax = _mm256_setzero_ps(), vsum = _mm256_setzero_ps();
-    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    for (int c = 0; c < kGroup; c += 8) {
-      const __m256 v = _mm256_loadu_ps(xg + c);
-      vmax = _mm256_max_ps(vmax, _mm256_and_ps(v, abs_mask));
-      vsum = _mm256_add_ps(vsum, v);
-    }
-    alignas(32) float lanes[8], sums[8];
-    _mm256_store_ps(lanes, vmax);
-    _mm256_store_ps(sums, vsum);
-    float amax = 0.0f, sum = 0.0f;
-    for (int i = 0; i < 8; ++i) {
-      amax = std::max(amax, lanes[i]);
-      sum += sums[i];
-    }
+    float amax, sum;
+    AbsMaxAndSum(xg, kGroup, amax, sum);
     const float d = amax / 127.0f;
     const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
     dx[g] = d;
@@ -104,8 +91,7 @@ HWY_INLINE __m256i GroupDotInt8(const uint8_t* w, const int8_t* x) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   __m256i p;
   if constexpr (kGroup == 32) {
-    p = _mm256_maddubs_epi16(Unpack32(w),
-                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)));
+    p = _mm256_maddubs_epi16(Unpack32(w), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)));
   } else {
     p = _mm256_setzero_si256();
     for (int c = 0; c < kGroup / 64; ++c) {
@@ -114,8 +100,8 @@ HWY_INLINE __m256i GroupDotInt8(const uint8_t* w, const int8_t* x) {
       const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), m4);
       const __m256i xe = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 64 * c));
       const __m256i xo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 64 * c + 32));
-      p = _mm256_add_epi16(p, _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe),
-                                               _mm256_maddubs_epi16(hi, xo)));
+      p = _mm256_add_epi16(
+          p, _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xo)));
     }
   }
   return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
@@ -146,8 +132,7 @@ void DecodeRowsInt8(const WeightMatrix& w, const int8_t* xq, const float* dx, co
     for (; g + 2 <= groups; g += 2) {
       detail::prefetch_ahead(wr, g * kGroupBytes, 2 * kGroupBytes, dist);
       const __m256i i0 = GroupDotInt8<kGroup>(wr + g * kGroupBytes, xq + g * kGroup);
-      const __m256i i1 =
-          GroupDotInt8<kGroup>(wr + (g + 1) * kGroupBytes, xq + (g + 1) * kGroup);
+      const __m256i i1 = GroupDotInt8<kGroup>(wr + (g + 1) * kGroupBytes, xq + (g + 1) * kGroup);
       f0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(fac[g]), f0);
       f1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(fac[g + 1]), f1);
     }
@@ -244,8 +229,8 @@ HWY_INLINE void MicroKernelInt8(const uint8_t* tile, const float* scales, const 
       }
       for (int j = 0; j < kT; ++j) {
         const int8_t* xg = xq + j * cols + g * kGroup;
-        __m256i p = _mm256_maddubs_epi16(
-            wv[0], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg)));
+        __m256i p =
+            _mm256_maddubs_epi16(wv[0], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg)));
         for (int v = 1; v < kVecs; ++v) {
           p = _mm256_add_epi16(
               p, _mm256_maddubs_epi16(

@@ -9,10 +9,12 @@
 #define ABSTRACTLLM_OPS_KERNEL_HELPERS_INL_H_
 #endif
 
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
-
-#include <hwy/highway.h>
 
 #include "engine/ops/kernel_common.hpp"
 
@@ -62,6 +64,48 @@ float Dot(const float* a, const float* b, int64_t n) {
 // Lanes of uint16 in one chunk: one group's packed bytes, at most a full vector.
 template <int kBits, int kGroup>
 using ChunkTag = hn::CappedTag<uint16_t, kGroup * kBits / 16>;
+
+// Calls fn.template operator()<B, G>() for w's (bits, group_size) when bits is one of kBits and
+// group_size one of 32/64/128; returns whether it did. The kernels are templates on both, so
+// this turns the runtime pair into a compile-time one.
+template <int... kBits, class Fn>
+bool WithBitsAndGroup(const WeightMatrix& w, Fn&& fn) {
+  bool done = false;
+  auto for_bits = [&]<int B>() {
+    if (done || w.bits != B) return;
+    if (w.group_size == 32) {
+      fn.template operator()<B, 32>();
+    } else if (w.group_size == 64) {
+      fn.template operator()<B, 64>();
+    } else if (w.group_size == 128) {
+      fn.template operator()<B, 128>();
+    } else {
+      return;
+    }
+    done = true;
+  };
+  (for_bits.template operator()<kBits>(), ...);
+  return done;
+}
+
+// max |x_c| and sum x_c over n floats (the per-group statistics of activation quantization).
+HWY_INLINE void AbsMaxAndSum(const float* x, int64_t n, float& amax, float& sum) {
+  const hn::ScalableTag<float> df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  auto vmax = hn::Zero(df), vsum = hn::Zero(df);
+  const int64_t full = n - n % N;
+  for (int64_t i = 0; i < full; i += N) {
+    const auto v = hn::LoadU(df, x + i);
+    vmax = hn::Max(vmax, hn::Abs(v));
+    vsum = hn::Add(vsum, v);
+  }
+  amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
+  sum = hn::GetLane(hn::SumOfLanes(df, vsum));
+  for (int64_t i = full; i < n; ++i) {
+    amax = std::max(amax, std::fabs(x[i]));
+    sum += x[i];
+  }
+}
 
 // Per-row prologue: fac[g] = scale[g] * dx[g], returns sum_g bias[g] * xsum[g].
 float RowFactors(const WeightMatrix& w, int64_t r, int64_t groups, const float* dx,

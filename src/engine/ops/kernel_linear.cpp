@@ -25,8 +25,8 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "engine/ops/kernel_linear.cpp"
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/aligned_allocator.h>
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
 #include "engine/ops/kernel_affine_int8-inl.h"
@@ -57,11 +57,8 @@ void QuantizeXPermuted(const float* x, int64_t cols, int16_t* xq, float* dx, flo
   const int64_t chunk = P * L;  // values per chunk
   for (int64_t g = 0; g < cols / kGroup; ++g) {
     const float* xg = x + g * kGroup;
-    float amax = 0.0f, sum = 0.0f;
-    for (int c = 0; c < kGroup; ++c) {
-      amax = std::max(amax, std::fabs(xg[c]));
-      sum += xg[c];
-    }
+    float amax, sum;
+    AbsMaxAndSum(xg, kGroup, amax, sum);
     const float d = amax / 32767.0f;
     const float inv = d > 0.0f ? 1.0f / d : 0.0f;
     dx[g] = d;
@@ -230,8 +227,8 @@ HWY_INLINE void Unpack8(const uint8_t* p, const uint8_t* end, int16_t* out) {
 }
 
 template <int kBits, int kGroup>
-void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
-                       const float* xsum, float* y, int64_t begin, int64_t end) {
+void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx, const float* xsum,
+                       float* y, int64_t begin, int64_t end) {
   const hn::CappedTag<int16_t, kGroup> d16;
   const hn::Repartition<int32_t, decltype(d16)> d32;
   const hn::Repartition<float, decltype(d16)> df;
@@ -252,7 +249,8 @@ void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
     // Unpack the whole row first: vector loads right after the narrow stores that wrote them
     // would stall on store forwarding.
-    for (int64_t k = 0; k < w.cols / 8; ++k) Unpack8<kBits>(wr + k * kBits, wr + row_bytes, q + 8 * k);
+    for (int64_t k = 0; k < w.cols / 8; ++k)
+      Unpack8<kBits>(wr + k * kBits, wr + row_bytes, q + 8 * k);
     const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
     auto f = hn::Zero(df);
     for (int64_t g = 0; g < groups; ++g) {
@@ -307,36 +305,10 @@ void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   }
 #endif
   if (w.format == WeightFormat::Affine) {
-#define ALLM_CASE(B, G)                   \
-  if (w.bits == B && w.group_size == G) { \
-    DecodeAffine<B, G>(w, x, y, pool);    \
-    return;                               \
-  }
-    ALLM_CASE(4, 64)
-    ALLM_CASE(4, 32)
-    ALLM_CASE(4, 128)
-    ALLM_CASE(8, 64)
-    ALLM_CASE(8, 32)
-    ALLM_CASE(8, 128)
-    ALLM_CASE(2, 64)
-    ALLM_CASE(2, 32)
-    ALLM_CASE(2, 128)
-#undef ALLM_CASE
-#define ALLM_CASE(B, G)                   \
-  if (w.bits == B && w.group_size == G) { \
-    DecodeOddBits<B, G>(w, x, y, pool);   \
-    return;                               \
-  }
-    ALLM_CASE(3, 32)
-    ALLM_CASE(3, 64)
-    ALLM_CASE(3, 128)
-    ALLM_CASE(5, 32)
-    ALLM_CASE(5, 64)
-    ALLM_CASE(5, 128)
-    ALLM_CASE(6, 32)
-    ALLM_CASE(6, 64)
-    ALLM_CASE(6, 128)
-#undef ALLM_CASE
+    if (WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() { DecodeAffine<B, G>(w, x, y, pool); }) ||
+        WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() { DecodeOddBits<B, G>(w, x, y, pool); })) {
+      return;
+    }
   }
   const int64_t grain = std::max<int64_t>(std::max<int64_t>(1, 16384 / (w.cols * 2)),
                                           w.rows / (static_cast<int64_t>(pool.size()) * 8));

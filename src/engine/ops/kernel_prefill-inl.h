@@ -8,12 +8,12 @@
 #define ABSTRACTLLM_OPS_KERNEL_PREFILL_INL_H_
 #endif
 
+#include <hwy/aligned_allocator.h>
+#include <hwy/highway.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <vector>
-
-#include <hwy/aligned_allocator.h>
-#include <hwy/highway.h>
 #if HWY_ARCH_X86
 #include <immintrin.h>
 #endif
@@ -118,8 +118,7 @@ HWY_INLINE void MicroKernelMRx6(DF df, const float* HWY_RESTRICT a, const float*
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   auto init = [&](int64_t i) { return accumulate ? hn::Load(df, c + i * N) : hn::Zero(df); };
   auto c00 = init(0), c10 = init(1), c01 = init(2), c11 = init(3), c02 = init(4), c12 = init(5);
-  auto c03 = init(6), c13 = init(7), c04 = init(8), c14 = init(9), c05 = init(10),
-       c15 = init(11);
+  auto c03 = init(6), c13 = init(7), c04 = init(8), c14 = init(9), c05 = init(10), c15 = init(11);
   for (int64_t k = 0; k < kn; ++k) {
     const auto a0 = hn::Load(df, a + k * 2 * N);
     const auto a1 = hn::Load(df, a + k * 2 * N + N);
@@ -290,22 +289,10 @@ void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, 
     return PrefillAffine4Int8<32>(w, x, n_tokens, y, pool);
   }
 #endif
-  if (w.format == WeightFormat::Affine) {
-#define ALLM_CASE(B, G)                           \
-  if (w.bits == B && w.group_size == G) {         \
-    PrefillAffine<B, G>(w, x, n_tokens, y, pool); \
-    return;                                       \
-  }
-    ALLM_CASE(4, 64)
-    ALLM_CASE(4, 32)
-    ALLM_CASE(4, 128)
-    ALLM_CASE(8, 64)
-    ALLM_CASE(8, 32)
-    ALLM_CASE(8, 128)
-    ALLM_CASE(2, 64)
-    ALLM_CASE(2, 32)
-    ALLM_CASE(2, 128)
-#undef ALLM_CASE
+  if (w.format == WeightFormat::Affine && WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() {
+        PrefillAffine<B, G>(w, x, n_tokens, y, pool);
+      })) {
+    return;
   }
   PrefillGemm(w, x, n_tokens, y, pool, &RowsToFloat);
 }
