@@ -55,9 +55,12 @@ void split_columns(const float* src, int64_t rows, int64_t width, int64_t begin,
 
 ops::GatedActivation gated(Activation a) {
   switch (a) {
-    case Activation::SiLU: return ops::GatedActivation::SiLU;
-    case Activation::GeluTanh: return ops::GatedActivation::GeluTanh;
-    case Activation::GeluExact: return ops::GatedActivation::GeluExact;
+    case Activation::SiLU:
+      return ops::GatedActivation::SiLU;
+    case Activation::GeluTanh:
+      return ops::GatedActivation::GeluTanh;
+    case Activation::GeluExact:
+      return ops::GatedActivation::GeluExact;
   }
   return ops::GatedActivation::SiLU;
 }
@@ -103,10 +106,9 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
   for (const SequenceChunk& c : batch) {
     const int64_t n = static_cast<int64_t>(c.tokens.size());
     if (c.cache->size() + n > c.cache->capacity()) {
-      throw InvalidParameterError(
-          "tokens", "forward: " + std::to_string(c.cache->size() + n) +
-                        " positions exceed the KV cache capacity of " +
-                        std::to_string(c.cache->capacity()));
+      throw InvalidParameterError("tokens", "forward: " + std::to_string(c.cache->size() + n) +
+                                                " positions exceed the KV cache capacity of " +
+                                                std::to_string(c.cache->capacity()));
     }
     for (int64_t i = 0; i < n; ++i) {
       const int32_t t = c.tokens[static_cast<size_t>(i)];
@@ -156,9 +158,9 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
       split_columns(fused.data(), T, width, q_dim, kv_dim, k.data());
       split_columns(fused.data(), T, width, q_dim + kv_dim, kv_dim, v.data());
     } else {
-      ops::linear(L.q, h.data(), T, q.data(), pool);
-      ops::linear(L.k, h.data(), T, k.data(), pool);
-      ops::linear(L.v, h.data(), T, v.data(), pool);
+      const ops::WeightMatrix* qkv_w[] = {&L.q, &L.k, &L.v};
+      float* qkv_y[] = {q.data(), k.data(), v.data()};
+      ops::linear_group(qkv_w, h.data(), T, qkv_y, pool);
     }
     add_bias(q.data(), L.q_bias, T, q_dim);
     add_bias(k.data(), L.k_bias, T, kv_dim);
@@ -166,8 +168,8 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
     if (s.qk_norm) {
       ops::rms_norm(q.data(), L.q_norm.data(), T * s.n_heads, hd, s.norm_eps, s.norm_plus_one,
                     q.data());
-      ops::rms_norm(k.data(), L.k_norm.data(), T * s.n_kv_heads, hd, s.norm_eps,
-                    s.norm_plus_one, k.data());
+      ops::rms_norm(k.data(), L.k_norm.data(), T * s.n_kv_heads, hd, s.norm_eps, s.norm_plus_one,
+                    k.data());
     }
     for (int64_t r = 0; r < T; ++r) {
       const RowInfo& ri = rows[static_cast<size_t>(r)];
@@ -181,8 +183,8 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
       std::copy_n(v.data() + r * kv_dim, kv_dim, ri.cache->values(l, ri.pos));
       att_rows[static_cast<size_t>(r)] = {ri.cache->keys(l, 0), ri.cache->values(l, 0), ri.pos};
     }
-    ops::AttentionShape shape{s.n_heads, s.n_kv_heads, hd, s.attn_scale, s.attn_softcap,
-                              ls.sliding_window};
+    ops::AttentionShape shape{s.n_heads,    s.n_kv_heads,   hd,
+                              s.attn_scale, s.attn_softcap, ls.sliding_window};
     ops::attention(q.data(), att_rows.data(), T, shape, att.data(), pool);
     ops::linear(L.o, att.data(), T, tmp.data(), pool);
     add_bias(tmp.data(), L.o_bias, T, H);
@@ -200,8 +202,9 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
       split_columns(fused.data(), T, 2 * I, 0, I, gate.data());
       split_columns(fused.data(), T, 2 * I, I, I, up.data());
     } else {
-      ops::linear(L.gate, h.data(), T, gate.data(), pool);
-      ops::linear(L.up, h.data(), T, up.data(), pool);
+      const ops::WeightMatrix* gate_up_w[] = {&L.gate, &L.up};
+      float* gate_up_y[] = {gate.data(), up.data()};
+      ops::linear_group(gate_up_w, h.data(), T, gate_up_y, pool);
     }
     ops::gated_activation(gated(s.activation), gate.data(), up.data(), T * I, &pool);
     ops::linear(L.down, gate.data(), T, tmp.data(), pool);

@@ -136,26 +136,48 @@ void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
   }
 }
 
+// n matrices with the same input x and the same (bits, group, cols) — q/k/v or gate/up — in one
+// parallel region: x is quantized once, and the rows of all of them form one range of chunks,
+// so there is one barrier instead of n and the threads stay balanced across the matrices.
 template <int kBits, int kGroup>
-void DecodeAffine(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
-  const int64_t groups = w.cols / kGroup;
+void DecodeAffineGroup(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                       ThreadPool& pool) {
+  const int64_t cols = ws[0]->cols;
+  const int64_t groups = cols / kGroup;
   thread_local std::vector<int16_t> xq_buf;
   thread_local std::vector<float> xs_buf;
-  xq_buf.resize(static_cast<size_t>(w.cols));
+  xq_buf.resize(static_cast<size_t>(cols));
   xs_buf.resize(static_cast<size_t>(2 * groups));
   int16_t* xq = xq_buf.data();
   float* dx = xs_buf.data();
   float* xsum = dx + groups;
-  QuantizeXPermuted<kBits, kGroup>(x, w.cols, xq, dx, xsum);
+  QuantizeXPermuted<kBits, kGroup>(x, cols, xq, dx, xsum);
+  int64_t total = 0;
+  for (int i = 0; i < n; ++i) total += ws[i]->rows;
   // Blocks of rows: big enough to stream (>= ~16 KiB of weights), several per thread so a
   // descheduled thread's share is picked up by the others.
-  const int64_t row_bytes = w.cols * kBits / 8;
+  const int64_t row_bytes = cols * kBits / 8;
   const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
-  const int64_t target = std::max<int64_t>(1, w.rows / (static_cast<int64_t>(pool.size()) * 8));
-  const int64_t grain = std::max(min_rows, target);
-  pool.parallel_for_grain(w.rows, grain, [&](int64_t b, int64_t e) {
-    DecodeAffineRows<kBits, kGroup>(w, xq, dx, xsum, y, b, e);
+  const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) * 8));
+  pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
+    int64_t first = 0;  // global index of matrix i's row 0
+    for (int i = 0; i < n && b < e; ++i) {
+      const int64_t rows = ws[i]->rows;
+      if (b < first + rows) {
+        const int64_t end = std::min(e, first + rows);
+        DecodeAffineRows<kBits, kGroup>(*ws[i], xq, dx, xsum, ys[i], b - first, end - first);
+        b = end;
+      }
+      first += rows;
+    }
   });
+}
+
+template <int kBits, int kGroup>
+void DecodeAffine(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
+  const WeightMatrix* ws[1] = {&w};
+  float* ys[1] = {y};
+  DecodeAffineGroup<kBits, kGroup>(ws, ys, 1, x, pool);
 }
 
 // ---------------------------------------------------------------- decode, float formats
@@ -336,6 +358,24 @@ void LinearImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
   }
 }
 
+// Decode of several matrices sharing x in one region (DecodeAffineGroup) when they are all
+// 2/4/8-bit affine with the same layout; false when the caller should run them one by one.
+bool LinearGroupImpl(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                     int64_t n_tokens, ThreadPool& pool) {
+  if (n_tokens != 1 || n < 1) return false;
+  const WeightMatrix& w0 = *ws[0];
+  if (w0.format != WeightFormat::Affine || UsesInt8Activations(w0)) return false;
+  for (int i = 1; i < n; ++i) {
+    const WeightMatrix& w = *ws[i];
+    if (w.format != w0.format || w.bits != w0.bits || w.group_size != w0.group_size ||
+        w.cols != w0.cols || w.scale_type != w0.scale_type) {
+      return false;
+    }
+  }
+  return WithBitsAndGroup<2, 4, 8>(
+      w0, [&]<int B, int G>() { DecodeAffineGroup<B, G>(ws, ys, n, x, pool); });
+}
+
 // Levels the activations are rounded to (see activation_levels in kernel_linear.hpp).
 int ActivationLevelsImpl(const WeightMatrix& w, int64_t n_tokens) {
   if (UsesInt8Activations(w)) return 127;
@@ -352,6 +392,12 @@ namespace abstractllm::engine::ops::kernels {
 
 HWY_EXPORT(LinearImpl);
 HWY_EXPORT(ActivationLevelsImpl);
+HWY_EXPORT(LinearGroupImpl);
+
+bool try_linear_group(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                      int64_t n_tokens, ThreadPool& pool) {
+  return HWY_DYNAMIC_DISPATCH(LinearGroupImpl)(ws, ys, n, x, n_tokens, pool);
+}
 
 int activation_levels(const WeightMatrix& w, int64_t n_tokens) {
   return HWY_DYNAMIC_DISPATCH(ActivationLevelsImpl)(w, n_tokens);

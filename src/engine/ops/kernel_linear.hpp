@@ -11,6 +11,11 @@ namespace abstractllm::engine::ops::kernels {
 bool try_linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                 ThreadPool& pool);
 
+// Several matrices applied to the same x in one parallel region, when a kernel covers them all
+// (decode of same-layout 2/4/8-bit affine matrices); false: the caller runs them one by one.
+bool try_linear_group(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                      int64_t n_tokens, ThreadPool& pool);
+
 // How finely the kernel chosen on this CPU rounds the activations for this matrix and token
 // count: 0 = not at all (float arithmetic), otherwise L levels per sign per weight group
 // (step max|x_g| / L): 32767 for the int16 decode kernels, 127 for the int8 4-bit kernels.

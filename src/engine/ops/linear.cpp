@@ -134,4 +134,23 @@ void linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   linear_fallback(w, x, n_tokens, y, pool);
 }
 
+void linear_group(std::span<const WeightMatrix* const> ws, const float* x, int64_t n_tokens,
+                  std::span<float* const> ys, ThreadPool& pool) {
+  if (ws.size() != ys.size()) {
+    std::string msg = "linear_group: ";
+    msg += std::to_string(ws.size());
+    msg += " matrices but ";
+    msg += std::to_string(ys.size());
+    msg += " outputs";
+    throw InvalidParameterError("ys", msg);
+  }
+  for (const WeightMatrix* w : ws) detail::validate(*w);
+  if (n_tokens <= 0 || ws.empty()) return;
+  if (kernels::try_linear_group(ws.data(), ys.data(), static_cast<int>(ws.size()), x, n_tokens,
+                                pool)) {
+    return;
+  }
+  for (size_t i = 0; i < ws.size(); ++i) linear(*ws[i], x, n_tokens, ys[i], pool);
+}
+
 }  // namespace abstractllm::engine::ops

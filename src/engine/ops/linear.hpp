@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "engine/ops/thread_pool.hpp"
 
@@ -21,8 +22,8 @@ enum class ScaleType { F32, F16, BF16 };
 
 struct WeightMatrix {
   WeightFormat format = WeightFormat::F32;
-  int64_t rows = 0;  // output features
-  int64_t cols = 0;  // input features (logical, unpacked)
+  int64_t rows = 0;            // output features
+  int64_t cols = 0;            // input features (logical, unpacked)
   const void* data = nullptr;  // float formats: rows*cols elements; Affine: packed uint32 words
   // Affine only:
   int bits = 0;
@@ -34,6 +35,12 @@ struct WeightMatrix {
 
 // y: n_tokens x rows, row-major. x: n_tokens x cols, row-major.
 void linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+
+// linear() of several matrices with the same input (q/k/v, gate/up): ys[i] = ws[i] · x. The
+// results are those of separate linear() calls; at decode, same-layout quantized matrices run
+// in one parallel region (one barrier, activations quantized once).
+void linear_group(std::span<const WeightMatrix* const> ws, const float* x, int64_t n_tokens,
+                  std::span<float* const> ys, ThreadPool& pool);
 
 // The same computation, one scalar loop, for tests: the exact value of each dequantized weight
 // (converted to float) times x, accumulated in double.

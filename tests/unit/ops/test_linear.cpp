@@ -383,3 +383,34 @@ TEST(Linear, ActivationLevelsReportTheKernel) {
   EXPECT_EQ(ops::kernels::activation_levels(s8.w, 7), 0);
   EXPECT_EQ(ops::kernels::activation_levels(f.w, 1), 0);
 }
+
+// linear_group gives exactly the results of separate linear() calls, for matrices one region
+// can serve (same layout) and for a mix it cannot (different bits: one by one).
+TEST(Linear, GroupEqualsSeparateCalls) {
+  std::mt19937 rng(31);
+  ops::ThreadPool pool(3);
+  for (int64_t n_tokens : {1, 3}) {
+    for (int bits_b : {4, 8}) {
+      auto a = make_affine(70, 256, 4, 64, ops::ScaleType::F16, rng);
+      auto b = make_affine(19, 256, bits_b, 64, ops::ScaleType::F16, rng);
+      auto c = make_affine(33, 256, 4, 64, ops::ScaleType::F16, rng);
+      auto x = random_x(n_tokens * 256, rng);
+      std::vector<float> ya(70 * n_tokens), yb(19 * n_tokens), yc(33 * n_tokens);
+      std::vector<float> ga(ya.size(), NAN), gb(yb.size(), NAN), gc(yc.size(), NAN);
+      ops::linear(a.w, x.data(), n_tokens, ya.data(), pool);
+      ops::linear(b.w, x.data(), n_tokens, yb.data(), pool);
+      ops::linear(c.w, x.data(), n_tokens, yc.data(), pool);
+      const ops::WeightMatrix* ws[] = {&a.w, &b.w, &c.w};
+      float* ys[] = {ga.data(), gb.data(), gc.data()};
+      ops::linear_group(ws, x.data(), n_tokens, ys, pool);
+      EXPECT_EQ(ga, ya);
+      EXPECT_EQ(gb, yb);
+      EXPECT_EQ(gc, yc);
+    }
+  }
+  const ops::WeightMatrix* one[] = {nullptr};
+  float* none[] = {nullptr, nullptr};
+  EXPECT_THROW(ops::linear_group(std::span<const ops::WeightMatrix* const>(one, 0), nullptr, 1,
+                                 none, pool),
+               abstractllm::InvalidParameterError);
+}
