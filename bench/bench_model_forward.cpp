@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_pools.hpp"
 #include "engine/model/model.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
@@ -56,12 +57,7 @@ model::Model* the_model() {
   return m.get();
 }
 
-ops::ThreadPool& pool_for(int threads) {
-  static std::unique_ptr<ops::ThreadPool> pools[65];
-  auto& p = pools[threads];
-  if (!p) p = std::make_unique<ops::ThreadPool>(threads);
-  return *p;
-}
+using abstractllm::bench::pool_for;
 
 double bandwidth(int threads) {
   static double bw[65] = {};

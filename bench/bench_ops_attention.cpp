@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_pools.hpp"
 #include "engine/ops/attention.hpp"
 #include "engine/ops/thread_pool.hpp"
 
@@ -19,12 +20,7 @@ namespace ops = abstractllm::engine::ops;
 
 namespace {
 
-ops::ThreadPool& pool_for(int threads) {
-  static std::map<int, std::unique_ptr<ops::ThreadPool>> pools;
-  auto& p = pools[threads];
-  if (!p) p = std::make_unique<ops::ThreadPool>(threads);
-  return *p;
-}
+using abstractllm::bench::pool_for;
 
 constexpr int64_t kHeads = 32, kKvHeads = 8, kHeadDim = 64;
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench_pools.hpp"
 #include "engine/ops/linear.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
@@ -23,12 +24,7 @@ namespace ops = abstractllm::engine::ops;
 
 namespace {
 
-ops::ThreadPool& pool_for(int threads) {
-  static std::map<int, std::unique_ptr<ops::ThreadPool>> pools;
-  auto& p = pools[threads];
-  if (!p) p = std::make_unique<ops::ThreadPool>(threads);
-  return *p;
-}
+using abstractllm::bench::pool_for;
 
 void fill_random(std::vector<uint8_t>& v, uint64_t seed) {
   uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;

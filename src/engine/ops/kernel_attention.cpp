@@ -261,46 +261,36 @@ void PvRowsM(const float* vb, int64_t ks, State& st, int64_t hd, int64_t j0, int
   for (; d < hd; d += N) PvRows<kM, 1>(v + d, ks, p, j1 - j0, N, hd, st.o + d);
 }
 
-void ScoresRows(const float* kb, int64_t ks, const State& st, int64_t hd, int64_t j0, int64_t j1) {
-  switch (st.M) {
+// Calls fn.template operator()<M>() for the tile's query count m (1..8; larger counts use 8),
+// turning it into the compile-time row count of the kernels.
+template <class Fn>
+HWY_INLINE void WithQueryCount(int64_t m, Fn&& fn) {
+  switch (m) {
     case 1:
-      return ScoresRowsM<1>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<1>();
     case 2:
-      return ScoresRowsM<2>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<2>();
     case 3:
-      return ScoresRowsM<3>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<3>();
     case 4:
-      return ScoresRowsM<4>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<4>();
     case 5:
-      return ScoresRowsM<5>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<5>();
     case 6:
-      return ScoresRowsM<6>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<6>();
     case 7:
-      return ScoresRowsM<7>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<7>();
     default:
-      return ScoresRowsM<8>(kb, ks, st, hd, j0, j1);
+      return fn.template operator()<8>();
   }
 }
 
+void ScoresRows(const float* kb, int64_t ks, const State& st, int64_t hd, int64_t j0, int64_t j1) {
+  WithQueryCount(st.M, [&]<int M>() { ScoresRowsM<M>(kb, ks, st, hd, j0, j1); });
+}
+
 void PvRowsAll(const float* vb, int64_t ks, State& st, int64_t hd, int64_t j0, int64_t j1) {
-  switch (st.M) {
-    case 1:
-      return PvRowsM<1>(vb, ks, st, hd, j0, j1);
-    case 2:
-      return PvRowsM<2>(vb, ks, st, hd, j0, j1);
-    case 3:
-      return PvRowsM<3>(vb, ks, st, hd, j0, j1);
-    case 4:
-      return PvRowsM<4>(vb, ks, st, hd, j0, j1);
-    case 5:
-      return PvRowsM<5>(vb, ks, st, hd, j0, j1);
-    case 6:
-      return PvRowsM<6>(vb, ks, st, hd, j0, j1);
-    case 7:
-      return PvRowsM<7>(vb, ks, st, hd, j0, j1);
-    default:
-      return PvRowsM<8>(vb, ks, st, hd, j0, j1);
-  }
+  WithQueryCount(st.M, [&]<int M>() { PvRowsM<M>(vb, ks, st, hd, j0, j1); });
 }
 
 // ---------------------------------------------------------------- per tile
