@@ -319,6 +319,17 @@ void PrefillAffine4Int8(const WeightMatrix& w, const float* x, int64_t n_tokens,
 
 #endif  // ALLM_INT8_AFFINE
 
+// Whether this file's int8-activation kernels serve this matrix on this target (also when
+// the prefill or decode dispatcher asks).
+bool UsesInt8Activations(const WeightMatrix& w) {
+#if ALLM_INT8_AFFINE
+  return w.format == WeightFormat::Affine && w.bits == 4 && detail::int8_activations_enabled();
+#else
+  (void)w;
+  return false;
+#endif
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace abstractllm::engine::ops::kernels
 HWY_AFTER_NAMESPACE();

@@ -308,16 +308,6 @@ void DecodeOddBits(const WeightMatrix& w, const float* x, float* y, ThreadPool& 
   });
 }
 
-// Whether the int8-activation kernels (kernel_affine_int8-inl.h) serve this matrix here.
-bool UsesInt8Activations(const WeightMatrix& w) {
-#if ALLM_INT8_AFFINE
-  return w.format == WeightFormat::Affine && w.bits == 4 && detail::int8_activations_enabled();
-#else
-  (void)w;
-  return false;
-#endif
-}
-
 void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
 #if ALLM_INT8_AFFINE
   if (UsesInt8Activations(w)) {

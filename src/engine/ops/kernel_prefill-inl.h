@@ -283,7 +283,7 @@ void PrefillAffine(const WeightMatrix& w, const float* x, int64_t n_tokens, floa
 
 void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
 #if ALLM_INT8_AFFINE
-  if (w.format == WeightFormat::Affine && w.bits == 4 && detail::int8_activations_enabled()) {
+  if (UsesInt8Activations(w)) {
     if (w.group_size == 64) return PrefillAffine4Int8<64>(w, x, n_tokens, y, pool);
     if (w.group_size == 128) return PrefillAffine4Int8<128>(w, x, n_tokens, y, pool);
     return PrefillAffine4Int8<32>(w, x, n_tokens, y, pool);
