@@ -262,6 +262,10 @@ BENCHMARK(BM_DecodeHot)
 BENCHMARK(BM_Prefill)
     ->ArgNames({"rows", "cols", "bits", "threads", "tokens"})
     ->ArgsProduct({{2048}, {2048}, {4}, {1, 2}, {64, 512}})
+    // The other Llama-3.2-1B shapes: k/v, gate/up, down (8192-wide rows).
+    ->Args({512, 2048, 4, 1, 512})
+    ->Args({8192, 2048, 4, 1, 512})
+    ->Args({2048, 8192, 4, 1, 512})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

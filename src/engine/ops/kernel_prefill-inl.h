@@ -27,11 +27,13 @@ namespace abstractllm::engine::ops::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Dequantizes rows [r0, r0 + n) of a 2/4/8-bit affine matrix to float, each row in the
-// permuted order of QuantizeXPermuted (the order the shift/mask extraction yields), so no
-// shuffles are needed; the activations are packed in the same order (ColumnOrder).
+// Dequantizes rows [r0, r0 + n), columns [c0, c0 + cn) of a 2/4/8-bit affine matrix to float
+// (out[i * cn + k]; c0 and cn multiples of kGroup), each row in the permuted order of
+// QuantizeXPermuted (the order the shift/mask extraction yields), so no shuffles are needed; the
+// activations are packed in the same order (ColumnOrder).
 template <int kBits, int kGroup>
-void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
+void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                         float* out) {
   constexpr int P = 16 / kBits;
   constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
   const ChunkTag<kBits, kGroup> d16;
@@ -42,18 +44,19 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* ou
   const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
   const int64_t chunks = kGroup / (P * L);
   const int64_t groups = w.cols / kGroup;
+  const int64_t g0 = c0 / kGroup, gn = cn / kGroup;
   const int64_t row_words = w.cols * kBits / 16;
   const auto mask = hn::Set(d16, kMask);
   thread_local std::vector<float> sb;
-  if (sb.size() < static_cast<size_t>(2 * groups)) sb.resize(static_cast<size_t>(2 * groups));
+  if (sb.size() < static_cast<size_t>(2 * gn)) sb.resize(static_cast<size_t>(2 * gn));
   HWY_ALIGN uint16_t q[kGroup];  // one group's values, permuted
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = r0 + i;
-    ToFloat(w.scale_type, w.scales, r * groups, groups, sb.data());
-    ToFloat(w.scale_type, w.biases, r * groups, groups, sb.data() + groups);
-    const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words;
-    float* o = out + i * w.cols;
-    for (int64_t g = 0; g < groups; ++g) {
+    ToFloat(w.scale_type, w.scales, r * groups + g0, gn, sb.data());
+    ToFloat(w.scale_type, w.biases, r * groups + g0, gn, sb.data() + gn);
+    const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words + c0 * kBits / 16;
+    float* o = out + i * cn;
+    for (int64_t g = 0; g < gn; ++g) {
       for (int64_t ch = 0; ch < chunks; ++ch) {
         const auto words = hn::LoadU(d16, wr);
         wr += L;
@@ -64,7 +67,7 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, float* ou
         }
       }
       const auto sv = hn::Set(df, sb[g]);
-      const auto bv = hn::Set(df, sb[groups + g]);
+      const auto bv = hn::Set(df, sb[gn + g]);
       for (int64_t k = 0; k < kGroup; k += NF) {
         const auto qi = hn::BitCast(
             d32, hn::PromoteTo(hn::RebindToUnsigned<decltype(d32)>(), hn::LoadU(d16f, q + k)));
@@ -87,29 +90,49 @@ ColumnOrder PermutedOrder() {
   return {16 / kBits, static_cast<int64_t>(hn::Lanes(d16))};
 }
 
-// Converts rows [r0, r0 + n) of w to float, row-major with stride `cols`.
-void RowsToFloat(const WeightMatrix& w, int64_t r0, int64_t n, float* out) {
-  const int64_t cols = w.cols;
+// Converts rows [r0, r0 + n), columns [c0, c0 + cn) of w to float, out[i * cn + k]. For affine
+// weights c0 and cn are multiples of the group size (so of 32 values, whole packed words).
+void RowsToFloat(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                 float* out) {
   if (w.format == WeightFormat::Affine) {
-    for (int64_t i = 0; i < n; ++i) dequantize_row(w, r0 + i, out + i * cols);
+    const int64_t groups = w.cols / w.group_size;
+    const int64_t row_bytes = detail::affine_row_bytes(w.cols, w.bits);
+    const int64_t scale_bytes = w.scale_type == ScaleType::F32 ? 4 : 2;
+    WeightMatrix part = w;  // one row's column range, as a 1-row matrix
+    part.rows = 1;
+    part.cols = cn;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = r0 + i;
+      part.data = static_cast<const uint8_t*>(w.data) + r * row_bytes + c0 * w.bits / 8;
+      const int64_t s = (r * groups + c0 / w.group_size) * scale_bytes;
+      part.scales = static_cast<const uint8_t*>(w.scales) + s;
+      part.biases = static_cast<const uint8_t*>(w.biases) + s;
+      dequantize_row(part, 0, out + i * cn);
+    }
     return;
   }
   const ScaleType t = w.format == WeightFormat::F32   ? ScaleType::F32
                       : w.format == WeightFormat::F16 ? ScaleType::F16
                                                       : ScaleType::BF16;
-  ToFloat(t, w.data, r0 * cols, n * cols, out);
+  for (int64_t i = 0; i < n; ++i) ToFloat(t, w.data, (r0 + i) * w.cols + c0, cn, out + i * cn);
 }
 
-// Prefill as a GEMM in the BLIS style: y[t][r] = sum_k A[r][k] * B[t][k].
-//  - B (the tokens) is packed once per call into panels of kNR = 6 tokens, k-major
-//    ([cols][6] floats, zero-padded past the last token);
-//  - each task dequantizes MR = 2 vectors of rows (16 on AVX2) into a k-major panel
-//    ([cols][MR] floats, zero-padded past the last row) and runs the micro-kernel over every
-//    token panel: per k, two vector loads of A, six broadcasts of B, twelve FMAs into
-//    accumulators that stay in registers for the whole k loop (12 + 3 of AVX2's 16 registers).
-// The dequantization of a row panel is shared by all tokens; results are float dot products
-// (no activation rounding). Affine 2/4/8-bit rows are dequantized in the permuted order of the
-// SIMD extraction and the tokens are permuted to match (the order of k does not matter).
+// Prefill as a GEMM in the BLIS style: y[t][r] = sum_k A[r][k] * B[t][k], A the weights, B the
+// tokens, k taken in blocks of kKc columns.
+//  - B is packed once per call, block by block: for each k block, panels of kNR = 6 tokens,
+//    k-major ([kn][6] floats, zero-padded past the last token), so one k block of every token
+//    is one contiguous stretch that the prefetchers stream;
+//  - a task owns a block of up to kMaxRowPanels row panels of MR = 2 vectors of rows (16 on
+//    AVX2). Per k block it dequantizes its rows' slice once into k-major panels ([kn][MR]
+//    floats, MR * kKc * 4 = 16 KiB each; the block's ~128 KiB stays in L2), then for each token
+//    panel (6 KiB, in L1) runs the micro-kernel over every row panel: per k, two vector loads of
+//    A, six broadcasts of B, twelve FMAs into accumulators that stay in registers for the whole
+//    k block (12 + 3 of AVX2's 16 registers). Partial sums wait in cacc between k blocks.
+// Each weight is dequantized once per call, and the tokens are read from memory once per row
+// block (not once per row panel: with 8192-wide rows, B is 16 MB for 512 tokens, more than
+// this cache holds). Results are float dot products (no activation rounding). Affine 2/4/8-bit
+// rows are dequantized in the permuted order of the SIMD extraction and the tokens are permuted
+// to match (the order of k does not matter).
 constexpr int64_t kNR = 6;
 
 template <class DF>
@@ -157,7 +180,9 @@ HWY_INLINE void MicroKernelMRx6(DF df, const float* HWY_RESTRICT a, const float*
   hn::Store(c15, df, c + 5 * 2 * N + N);
 }
 
-using RowsFn = void (*)(const WeightMatrix&, int64_t, int64_t, float*);
+// Converts rows [r0, r0 + n), columns [c0, c0 + cn) of w to float, out[i * cn + k].
+using RowsFn = void (*)(const WeightMatrix&, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                        float* out);
 
 // panel[k][i] = rows[i][k] for mr rows of `cols` floats.
 void TransposeToPanel(const float* rows, int64_t mr, int64_t cols, float* panel) {
@@ -191,13 +216,18 @@ void TransposeToPanel(const float* rows, int64_t mr, int64_t cols, float* panel)
   }
 }
 
+constexpr int64_t kKc = 256;           // a multiple of every group size (32/64/128)
+constexpr int64_t kMaxRowPanels = 8;   // row panels per task: 128 rows on AVX2
+
 void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool, RowsFn to_float, ColumnOrder order = {}) {
   const hn::ScalableTag<float> df;
   const int64_t MR = 2 * static_cast<int64_t>(hn::Lanes(df));
   const int64_t cols = w.cols;
+  const int64_t kc = std::min(cols, kKc);
   const int64_t panels = (n_tokens + kNR - 1) / kNR;
-  // Pack the tokens: bp[p][k][j] = x[p * 6 + j][k].
+  // Pack the tokens: the value of token p * 6 + j at (permuted) column c = k0 + kk sits at
+  // bp[k0 * panels * 6 + (p * kn + kk) * 6 + j], kn the width of c's k block.
   thread_local hwy::AlignedFreeUniquePtr<float[]> bp_buf;
   thread_local size_t bp_size = 0;
   const size_t bp_need = static_cast<size_t>(panels * kNR * cols);
@@ -207,67 +237,81 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
   }
   float* bp = bp_buf.get();
   pool.parallel_for(panels, [&](int64_t p0, int64_t p1) {
+    const int64_t P = order.P, L = order.L;
     for (int64_t p = p0; p < p1; ++p) {
-      float* dst = bp + p * kNR * cols;
-      for (int64_t j = 0; j < kNR; ++j) {
-        const int64_t t = p * kNR + j;
-        if (t < n_tokens) {
-          const float* src = x + t * cols;
-          const int64_t P = order.P, L = order.L;
-          for (int64_t base = 0; base < cols; base += P * L) {
+      for (int64_t k0 = 0; k0 < cols; k0 += kc) {
+        const int64_t kn = std::min(kc, cols - k0);
+        float* dst = bp + k0 * panels * kNR + p * kn * kNR;
+        for (int64_t j = 0; j < kNR; ++j) {
+          const int64_t t = p * kNR + j;
+          if (t >= n_tokens) {
+            for (int64_t kk = 0; kk < kn; ++kk) dst[kk * kNR + j] = 0.0f;
+            continue;
+          }
+          // Chunks of P * L columns never straddle a k block (kc is a multiple of them).
+          const float* src = x + t * cols + k0;
+          for (int64_t base = 0; base < kn; base += P * L) {
             for (int64_t jj = 0; jj < P; ++jj) {
               for (int64_t kk = 0; kk < L; ++kk) {
                 dst[(base + jj * L + kk) * kNR + j] = src[base + P * kk + jj];
               }
             }
           }
-        } else {
-          for (int64_t k = 0; k < cols; ++k) dst[k * kNR + j] = 0.0f;
         }
       }
     }
   });
   const int64_t row_panels = (w.rows + MR - 1) / MR;
-  pool.parallel_for_grain(row_panels, 1, [&](int64_t q0, int64_t q1) {
-    thread_local std::vector<float> rows_buf;
-    thread_local hwy::AlignedFreeUniquePtr<float[]> ap_buf;
-    thread_local size_t ap_size = 0;
-    if (rows_buf.size() < static_cast<size_t>(MR * cols)) {
-      rows_buf.resize(static_cast<size_t>(MR * cols));
+  // Enough tasks for every thread to take a few (the pool balances them), none over the cap.
+  const int64_t per_task =
+      std::clamp<int64_t>(row_panels / (2 * pool.size()), 1, kMaxRowPanels);
+  const int64_t tasks = (row_panels + per_task - 1) / per_task;
+  pool.parallel_for_grain(tasks, 1, [&](int64_t task0, int64_t task1) {
+    thread_local hwy::AlignedFreeUniquePtr<float[]> rows_buf, ap_buf, cacc_buf;
+    thread_local size_t rows_size = 0, cacc_size = 0;
+    const size_t block_need = static_cast<size_t>(per_task * MR * kc);
+    if (rows_size < block_need) {
+      rows_buf = hwy::AllocateAligned<float>(block_need);
+      ap_buf = hwy::AllocateAligned<float>(block_need);
+      rows_size = block_need;
     }
-    if (ap_size < static_cast<size_t>(MR * cols)) {
-      ap_buf = hwy::AllocateAligned<float>(static_cast<size_t>(MR * cols));
-      ap_size = static_cast<size_t>(MR * cols);
+    const size_t cacc_need = static_cast<size_t>(per_task * panels * kNR * MR);
+    if (cacc_size < cacc_need) {
+      cacc_buf = hwy::AllocateAligned<float>(cacc_need);
+      cacc_size = cacc_need;
     }
-    thread_local hwy::AlignedFreeUniquePtr<float[]> cacc_buf;
-    thread_local size_t cacc_size = 0;
-    if (cacc_size < static_cast<size_t>(panels * kNR * MR)) {
-      cacc_buf = hwy::AllocateAligned<float>(static_cast<size_t>(panels * kNR * MR));
-      cacc_size = static_cast<size_t>(panels * kNR * MR);
-    }
-    float* rows = rows_buf.data();
+    float* rows = rows_buf.get();
     float* ap = ap_buf.get();
     float* cacc = cacc_buf.get();
-    const int64_t kc = 4096 / MR;  // 16 KiB of the weight panel
-    for (int64_t q = q0; q < q1; ++q) {
-      const int64_t r0 = q * MR;
-      const int64_t nr = std::min(MR, w.rows - r0);
-      to_float(w, r0, nr, rows);
-      if (nr < MR) std::fill(rows + nr * cols, rows + MR * cols, 0.0f);
-      TransposeToPanel(rows, MR, cols, ap);
-      // k in blocks of kc so the block of the weight panel (16 KiB) stays in L1 while every
-      // token panel passes over it; partial sums wait in cacc (one 6 x MR tile per panel).
+    for (int64_t task = task0; task < task1; ++task) {
+      const int64_t q0 = task * per_task;
+      const int64_t nq = std::min(per_task, row_panels - q0);
+      const int64_t r0 = q0 * MR;
+      const int64_t nr = std::min(nq * MR, w.rows - r0);
       for (int64_t k0 = 0; k0 < cols; k0 += kc) {
         const int64_t kn = std::min(kc, cols - k0);
-        for (int64_t p = 0; p < panels; ++p) {
-          MicroKernelMRx6(df, ap + k0 * MR, bp + p * kNR * cols + k0 * kNR, kn, k0 > 0,
-                          cacc + p * kNR * MR);
+        to_float(w, r0, nr, k0, kn, rows);
+        if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, 0.0f);
+        for (int64_t qi = 0; qi < nq; ++qi) {
+          TransposeToPanel(rows + qi * MR * kn, MR, kn, ap + qi * MR * kn);
+        }
+        const float* bblock = bp + k0 * panels * kNR;
+        for (int64_t qi = 0; qi < nq; ++qi) {
+          for (int64_t p = 0; p < panels; ++p) {
+            MicroKernelMRx6(df, ap + qi * MR * kn, bblock + p * kn * kNR, kn, k0 > 0,
+                            cacc + (qi * panels + p) * kNR * MR);
+          }
         }
       }
-      for (int64_t p = 0; p < panels; ++p) {
-        const int64_t nt = std::min(kNR, n_tokens - p * kNR);
-        for (int64_t j = 0; j < nt; ++j) {
-          std::copy_n(cacc + (p * kNR + j) * MR, nr, y + (p * kNR + j) * w.rows + r0);
+      for (int64_t qi = 0; qi < nq; ++qi) {
+        const int64_t rq = r0 + qi * MR;
+        const int64_t mr = std::min(MR, w.rows - rq);
+        for (int64_t p = 0; p < panels; ++p) {
+          const int64_t nt = std::min(kNR, n_tokens - p * kNR);
+          for (int64_t j = 0; j < nt; ++j) {
+            std::copy_n(cacc + ((qi * panels + p) * kNR + j) * MR, mr,
+                        y + (p * kNR + j) * w.rows + rq);
+          }
         }
       }
     }
