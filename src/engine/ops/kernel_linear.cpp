@@ -10,9 +10,9 @@
 // shuffle is needed. Integer sums are exact; one float multiply-add per group.
 // Other bit widths and float formats: float dot products.
 //
-// Prefill (n_tokens > 1): a block of rows is dequantized to float once (exact) into a
-// per-thread tile and multiplied with all tokens by a register-blocked float micro-kernel
-// (4 rows x 3 tokens), so the unpacking cost is shared by every token.
+// Prefill (n_tokens > 1): a float GEMM (kernel_prefill-inl.h): each weight is dequantized once
+// (exact) per call into k-major panels and multiplied with all tokens by a register-blocked
+// micro-kernel (16 rows x 6 tokens on AVX2), so the unpacking cost is shared by every token.
 #include "engine/ops/kernel_linear.hpp"
 
 #include <algorithm>

@@ -124,15 +124,17 @@ void RowsToFloat(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64
 //    is one contiguous stretch that the prefetchers stream;
 //  - a task owns a block of up to kMaxRowPanels row panels of MR = 2 vectors of rows (16 on
 //    AVX2). Per k block it dequantizes its rows' slice once into k-major panels ([kn][MR]
-//    floats, MR * kKc * 4 = 16 KiB each; the block's ~128 KiB stays in L2), then for each token
-//    panel (6 KiB, in L1) runs the micro-kernel over every row panel: per k, two vector loads of
-//    A, six broadcasts of B, twelve FMAs into accumulators that stay in registers for the whole
-//    k block (12 + 3 of AVX2's 16 registers). Partial sums wait in cacc between k blocks.
-// Each weight is dequantized once per call, and the tokens are read from memory once per row
-// block (not once per row panel: with 8192-wide rows, B is 16 MB for 512 tokens, more than
-// this cache holds). Results are float dot products (no activation rounding). Affine 2/4/8-bit
-// rows are dequantized in the permuted order of the SIMD extraction and the tokens are permuted
-// to match (the order of k does not matter).
+//    floats, MR * kKc * 4 = 16 KiB each), then for each row panel (in L1) runs the micro-kernel
+//    over every token panel of the k block: per k, two vector loads of A, six broadcasts of B,
+//    twelve FMAs into accumulators that stay in registers for the whole k block (12 + 3 of
+//    AVX2's 16 registers). Partial sums wait in cacc between k blocks.
+// Each weight is dequantized once per call, and the block's row panels read the same token slab
+// (n_tokens x kKc floats, 0.5 MB for 512 tokens) one after the other, so the tokens come from
+// memory once per row block rather than once per row panel: with 8192-wide rows B is 16 MB for
+// 512 tokens, more than this cache holds, and streaming it per row panel ran at a third of the
+// speed. Results are float dot products (no activation rounding). Affine 2/4/8-bit rows are
+// dequantized in the permuted order of the SIMD extraction and the tokens are permuted to
+// match (the order of k does not matter).
 constexpr int64_t kNR = 6;
 
 template <class DF>
