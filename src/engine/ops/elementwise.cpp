@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/ops/kernel_activation.hpp"
+
 namespace abstractllm::engine::ops {
 
 namespace {
 
-void rms_norm_rows(const float* x, const float* w, int64_t begin, int64_t end, int64_t n,
-                   float eps, bool plus_one, float* out) {
+void rms_norm_rows(const float* x, const float* w, int64_t begin, int64_t end, int64_t n, float eps,
+                   bool plus_one, float* out) {
   for (int64_t r = begin; r < end; ++r) {
     const float* xr = x + r * n;
     float* yr = out + r * n;
@@ -30,9 +32,8 @@ void rms_norm(const float* x, const float* w, int64_t rows, int64_t n, float eps
               float* out, ThreadPool* pool) {
   // Threads pay off only when there is real work (prefill); decode is one row.
   if (pool != nullptr && rows >= 8 && rows * n >= (1 << 15)) {
-    pool->parallel_for(rows, [&](int64_t b, int64_t e) {
-      rms_norm_rows(x, w, b, e, n, eps, plus_one, out);
-    });
+    pool->parallel_for(
+        rows, [&](int64_t b, int64_t e) { rms_norm_rows(x, w, b, e, n, eps, plus_one, out); });
   } else {
     rms_norm_rows(x, w, 0, rows, n, eps, plus_one, out);
   }
@@ -53,10 +54,10 @@ void gated_activation_range(GatedActivation act, float* gate, const float* up, i
                             int64_t end) {
   switch (act) {
     case GatedActivation::SiLU:
-      for (int64_t i = begin; i < end; ++i) gate[i] = silu(gate[i]) * up[i];
+      kernels::silu_mul(gate + begin, up + begin, end - begin);
       break;
     case GatedActivation::GeluTanh:
-      for (int64_t i = begin; i < end; ++i) gate[i] = gelu_tanh(gate[i]) * up[i];
+      kernels::gelu_tanh_mul(gate + begin, up + begin, end - begin);
       break;
     case GatedActivation::GeluExact:
       for (int64_t i = begin; i < end; ++i) gate[i] = gelu_exact(gate[i]) * up[i];
@@ -69,7 +70,8 @@ void gated_activation_range(GatedActivation act, float* gate, const float* up, i
 void gated_activation(GatedActivation act, float* gate, const float* up, int64_t n,
                       ThreadPool* pool) {
   if (pool != nullptr && n >= (1 << 16)) {
-    pool->parallel_for(n, [&](int64_t b, int64_t e) { gated_activation_range(act, gate, up, b, e); });
+    pool->parallel_for(n,
+                       [&](int64_t b, int64_t e) { gated_activation_range(act, gate, up, b, e); });
   } else {
     gated_activation_range(act, gate, up, 0, n);
   }
