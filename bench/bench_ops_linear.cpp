@@ -266,6 +266,9 @@ BENCHMARK(BM_Prefill)
     ->Args({512, 2048, 4, 1, 512})
     ->Args({8192, 2048, 4, 1, 512})
     ->Args({2048, 8192, 4, 1, 512})
+    // 3- and 6-bit rows (unpacked with pshufb, not shift/mask).
+    ->Args({2048, 2048, 3, 1, 512})
+    ->Args({2048, 2048, 6, 1, 512})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

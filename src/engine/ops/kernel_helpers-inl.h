@@ -15,6 +15,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#if HWY_ARCH_X86
+#include <immintrin.h>
+#endif
 
 #include "engine/ops/kernel_common.hpp"
 
@@ -148,6 +151,39 @@ float RowFactors(const WeightMatrix& w, int64_t r, int64_t groups, const float* 
   }
   return bsum;
 }
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// 16 values of a 3/5/6-bit row from the 2*kBits bytes at p (16 bytes must be readable): the
+// 16 bytes go to both 128-bit halves; pshufb gives lane i the two bytes that hold value i's
+// bits [o_i, o_i + kBits) (o_i = kBits*i mod 8); a multiply by 2^(16 - kBits - o_i) moves them
+// to the top of the lane and one shift brings them down — a per-lane variable shift, which AVX2
+// lacks for 16-bit lanes. Three vector instructions per 16 values instead of 16 scalar ones.
+template <int kBits>
+HWY_INLINE __m256i UnpackOdd16(const uint8_t* p) {
+  struct Tables {
+    alignas(32) uint8_t shuffle[32];
+    alignas(32) uint16_t mul[16];
+  };
+  static constexpr Tables t = [] {
+    Tables r{};
+    for (int i = 0; i < 16; ++i) {
+      const int bit = kBits * i;
+      r.shuffle[2 * i] = static_cast<uint8_t>(bit / 8);
+      r.shuffle[2 * i + 1] = static_cast<uint8_t>(bit / 8 + 1);
+      r.mul[i] = static_cast<uint16_t>(1u << (16 - kBits - bit % 8));
+    }
+    return r;
+  }();
+  const __m256i bytes =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  const __m256i pairs =
+      _mm256_shuffle_epi8(bytes, _mm256_load_si256(reinterpret_cast<const __m256i*>(t.shuffle)));
+  const __m256i top =
+      _mm256_mullo_epi16(pairs, _mm256_load_si256(reinterpret_cast<const __m256i*>(t.mul)));
+  return _mm256_srli_epi16(top, 16 - kBits);
+}
+
+#endif
 
 }  // namespace HWY_NAMESPACE
 }  // namespace abstractllm::engine::ops::kernels

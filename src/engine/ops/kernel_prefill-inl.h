@@ -78,6 +78,50 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c
   }
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// Dequantizes rows [r0, r0 + n), columns [c0, c0 + cn) of a 3/5/6-bit affine matrix to float in
+// the natural order (out[i * cn + k]; c0 and cn multiples of kGroup), 16 values per
+// UnpackOdd16. A group whose 16-byte loads would pass the end of the row (a row's last) is
+// unpacked value by value.
+template <int kBits, int kGroup>
+void DequantRowsOdd(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                    float* out) {
+  constexpr int64_t kChunkBytes = 2 * kBits;  // 16 values
+  constexpr int64_t kGroupBytes = kGroup * kBits / 8;
+  const int64_t groups = w.cols / kGroup;
+  const int64_t g0 = c0 / kGroup, gn = cn / kGroup;
+  const int64_t row_bytes = detail::affine_row_bytes(w.cols, kBits);
+  thread_local std::vector<float> sb;
+  if (sb.size() < static_cast<size_t>(2 * gn)) sb.resize(static_cast<size_t>(2 * gn));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = r0 + i;
+    ToFloat(w.scale_type, w.scales, r * groups + g0, gn, sb.data());
+    ToFloat(w.scale_type, w.biases, r * groups + g0, gn, sb.data() + gn);
+    const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
+    for (int64_t g = 0; g < gn; ++g) {
+      const uint8_t* wg = wr + (g0 + g) * kGroupBytes;
+      float* o = out + i * cn + g * kGroup;
+      const float s = sb[g], b = sb[gn + g];
+      if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 > wr + row_bytes) {
+        for (int64_t c = 0; c < kGroup; ++c) {
+          const auto q = detail::affine_value(wr, row_bytes, (g0 + g) * kGroup + c, kBits);
+          o[c] = std::fma(s, static_cast<float>(q), b);
+        }
+        continue;
+      }
+      const __m256 sv = _mm256_set1_ps(s), bv = _mm256_set1_ps(b);
+      for (int64_t ch = 0; ch < kGroup / 16; ++ch) {
+        const __m256i q = UnpackOdd16<kBits>(wg + ch * kChunkBytes);
+        const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(q)));
+        const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(q, 1)));
+        _mm256_storeu_ps(o + 16 * ch, _mm256_fmadd_ps(lo, sv, bv));
+        _mm256_storeu_ps(o + 16 * ch + 8, _mm256_fmadd_ps(hi, sv, bv));
+      }
+    }
+  }
+}
+#endif
+
 // The order DequantRowsPermuted puts a row in: within each chunk of P*L values, value P*k + j
 // sits at position j*L + k (P = 1: the natural order). The tokens are packed in the same order.
 struct ColumnOrder {
@@ -340,6 +384,13 @@ void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, 
       })) {
     return;
   }
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  if (w.format == WeightFormat::Affine && WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() {
+        PrefillGemm(w, x, n_tokens, y, pool, &DequantRowsOdd<B, G>);
+      })) {
+    return;
+  }
+#endif
   PrefillGemm(w, x, n_tokens, y, pool, &RowsToFloat);
 }
 
