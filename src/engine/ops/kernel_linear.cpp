@@ -28,9 +28,6 @@
 #include <hwy/aligned_allocator.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
-#if HWY_ARCH_X86
-#include <immintrin.h>
-#endif
 
 #include "engine/ops/kernel_affine_int8-inl.h"
 #include "engine/ops/kernel_helpers-inl.h"
@@ -232,8 +229,9 @@ void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t be
   }
 }
 
-// Decode for 3/5/6-bit affine weights, whose values straddle 16-bit words: each group is
-// unpacked 8 values (= kBits bytes) at a time into int16 with scalar shifts, then dotted with
+// Decode for 3/5/6-bit affine weights, whose values straddle 16-bit words: on x86 AVX2+ each
+// group is unpacked 16 values at a time in registers (UnpackOdd16); elsewhere, and for a row's
+// last group, 8 values (= kBits bytes) at a time into int16 with scalar shifts. Then dotted with
 // int16 activations (natural order: QuantizeXPermuted with 16 "bits" per value) like the
 // 2/4/8-bit kernels: same rounding, same bias term.
 template <int kBits>
