@@ -230,8 +230,8 @@ void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t be
 }
 
 // Decode for 3/5/6-bit affine weights, whose values straddle 16-bit words: on x86 AVX2+ each
-// group is unpacked 16 values at a time in registers (UnpackOdd16); elsewhere, and for a row's
-// last group, 8 values (= kBits bytes) at a time into int16 with scalar shifts. Then dotted with
+// group is unpacked 16 values at a time in registers (UnpackOdd16); elsewhere, and for the
+// matrix's last group, 8 values (= kBits bytes) at a time into int16 with scalar shifts. Then dotted with
 // int16 activations (natural order: QuantizeXPermuted with 16 "bits" per value) like the
 // 2/4/8-bit kernels: same rounding, same bias term.
 template <int kBits>
@@ -251,12 +251,13 @@ HWY_INLINE void Unpack8(const uint8_t* p, const uint8_t* end, int16_t* out) {
 
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
 // sum_c q_c * xq_c over one group of a 3/5/6-bit row, 16 values at a time; false when the
-// group's last 16-byte load would read past the row (the caller takes the scalar path).
+// group's last 16-byte load would read past `limit`, the end of the matrix (the caller takes the
+// scalar path). Loads past a row's end read the next row's bytes, which the shuffle ignores.
 template <int kBits, int kGroup>
-HWY_INLINE bool OddGroupDotAvx2(const uint8_t* wg, const uint8_t* row_end, const int16_t* xg,
+HWY_INLINE bool OddGroupDotAvx2(const uint8_t* wg, const uint8_t* limit, const int16_t* xg,
                                 __m256i& iacc) {
   constexpr int64_t kChunkBytes = 2 * kBits;  // 16 values
-  if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 > row_end) return false;
+  if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 > limit) return false;
   __m256i acc = _mm256_setzero_si256();
   for (int64_t c = 0; c < kGroup / 16; ++c) {
     const __m256i q = UnpackOdd16<kBits>(wg + c * kChunkBytes);
@@ -288,8 +289,9 @@ void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx
   float* fac = buf.data();
   int16_t* q = q_buf.get();
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  // In-register unpacking; only a row's last group (whose 16-byte loads would pass the end of
-  // the row) goes through the scalar unpacking below.
+  // In-register unpacking; only the matrix's last group (whose 16-byte loads would pass the end
+  // of the weights) goes through the scalar unpacking below.
+  const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
   const int64_t dist = detail::prefetch_distance();
   constexpr int64_t kGroupBytes = kGroup * kBits / 8;
   for (int64_t r = begin; r < end; ++r) {
@@ -301,7 +303,7 @@ void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx
       const uint8_t* wg = wr + g * kGroupBytes;
       detail::prefetch_ahead(wr, g * kGroupBytes, kGroupBytes, dist);
       __m256i iacc;
-      if (!OddGroupDotAvx2<kBits, kGroup>(wg, wr + row_bytes, xq + g * kGroup, iacc)) {
+      if (!OddGroupDotAvx2<kBits, kGroup>(wg, limit, xq + g * kGroup, iacc)) {
         for (int64_t k = 0; k < kGroup / 8; ++k) {
           Unpack8<kBits>(wg + k * kBits, wr + row_bytes, q + 8 * k);
         }

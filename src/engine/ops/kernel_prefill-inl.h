@@ -81,8 +81,8 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
 // Dequantizes rows [r0, r0 + n), columns [c0, c0 + cn) of a 3/5/6-bit affine matrix to float in
 // the natural order (out[i * cn + k]; c0 and cn multiples of kGroup), 16 values per
-// UnpackOdd16. A group whose 16-byte loads would pass the end of the row (a row's last) is
-// unpacked value by value.
+// UnpackOdd16. Loads past a row's end read the next row's bytes, which the shuffle ignores; only
+// a group whose 16-byte loads would pass the end of the matrix is unpacked value by value.
 template <int kBits, int kGroup>
 void DequantRowsOdd(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                     float* out) {
@@ -91,6 +91,7 @@ void DequantRowsOdd(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, in
   const int64_t groups = w.cols / kGroup;
   const int64_t g0 = c0 / kGroup, gn = cn / kGroup;
   const int64_t row_bytes = detail::affine_row_bytes(w.cols, kBits);
+  const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
   thread_local std::vector<float> sb;
   if (sb.size() < static_cast<size_t>(2 * gn)) sb.resize(static_cast<size_t>(2 * gn));
   for (int64_t i = 0; i < n; ++i) {
@@ -102,7 +103,7 @@ void DequantRowsOdd(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, in
       const uint8_t* wg = wr + (g0 + g) * kGroupBytes;
       float* o = out + i * cn + g * kGroup;
       const float s = sb[g], b = sb[gn + g];
-      if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 > wr + row_bytes) {
+      if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 > limit) {
         for (int64_t c = 0; c < kGroup; ++c) {
           const auto q = detail::affine_value(wr, row_bytes, (g0 + g) * kGroup + c, kBits);
           o[c] = std::fma(s, static_cast<float>(q), b);
