@@ -231,9 +231,9 @@ void DecodeFloatRows(const WeightMatrix& w, const float* x, float* y, int64_t be
 
 // Decode for 3/5/6-bit affine weights, whose values straddle 16-bit words: on x86 AVX2+ each
 // group is unpacked 16 values at a time in registers (UnpackOdd16); elsewhere, and for the
-// matrix's last group, 8 values (= kBits bytes) at a time into int16 with scalar shifts. Then dotted with
-// int16 activations (natural order: QuantizeXPermuted with 16 "bits" per value) like the
-// 2/4/8-bit kernels: same rounding, same bias term.
+// matrix's last group, 8 values (= kBits bytes) at a time into int16 with scalar shifts. Then
+// dotted with int16 activations (natural order: QuantizeXPermuted with 16 "bits" per value) like
+// the 2/4/8-bit kernels: same rounding, same bias term.
 template <int kBits>
 HWY_INLINE void Unpack8(const uint8_t* p, const uint8_t* end, int16_t* out) {
   uint64_t u = 0;
@@ -249,35 +249,58 @@ HWY_INLINE void Unpack8(const uint8_t* p, const uint8_t* end, int16_t* out) {
   }
 }
 
+// Whether this target unpacks 3/5/6-bit values in registers (UnpackOdd16: 16 int16 lanes).
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-// sum_c q_c * xq_c over one group of a 3/5/6-bit row, 16 values at a time; false when the
-// group's last 16-byte load would read past `limit`, the end of the matrix (the caller takes the
-// scalar path). Loads past a row's end read the next row's bytes, which the shuffle ignores.
-template <int kBits, int kGroup>
-HWY_INLINE bool OddGroupDotAvx2(const uint8_t* wg, const uint8_t* limit, const int16_t* xg,
-                                __m256i& iacc) {
-  constexpr int64_t kChunkBytes = 2 * kBits;  // 16 values
-  if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 > limit) return false;
-  __m256i acc = _mm256_setzero_si256();
-  for (int64_t c = 0; c < kGroup / 16; ++c) {
-    const __m256i q = UnpackOdd16<kBits>(wg + c * kChunkBytes);
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + 16 * c));
-    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(q, x));
-  }
-  iacc = acc;
-  return true;
-}
+constexpr bool kOddInRegisters = true;
+#else
+constexpr bool kOddInRegisters = false;
 #endif
+
+// sum_c q_c * xq_c over group g of a 3/5/6-bit row (xg, qg: the group's activations and int16
+// slots). In registers where the target allows it and the group's last 16-byte load stays before
+// `limit`, the end of the matrix (a load past a row's end reads the next row's bytes, which the
+// shuffle ignores); otherwise from qg — unpacked here for the matrix's last group, and already
+// unpacked (the whole row) on the other targets.
+template <int kBits, int kGroup, class D16>
+HWY_INLINE hn::VFromD<hn::Repartition<int32_t, D16>> OddGroupDot(D16 d16, const uint8_t* wr,
+                                                                 const uint8_t* row_end, int64_t g,
+                                                                 const uint8_t* limit,
+                                                                 const int16_t* xg, int16_t* qg) {
+  const hn::Repartition<int32_t, D16> d32;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  constexpr int64_t kChunkBytes = 2 * kBits;  // 16 values
+  const uint8_t* wg = wr + g * (kGroup * kBits / 8);
+  if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 <= limit) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int64_t c = 0; c < kGroup / 16; ++c) {
+      const __m256i q = UnpackOdd16<kBits>(wg + c * kChunkBytes);
+      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + 16 * c));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(q, x));
+    }
+    return hn::VFromD<decltype(d32)>{acc};
+  }
+  for (int64_t k = 0; k < kGroup / 8; ++k) Unpack8<kBits>(wg + k * kBits, row_end, qg + 8 * k);
+#else
+  (void)wr, (void)row_end, (void)g, (void)limit;
+#endif
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  auto iacc = hn::Zero(d32);
+  for (int64_t c = 0; c < kGroup; c += L) {
+    iacc = DotAcc(d32, hn::Load(d16, qg + c), hn::LoadU(d16, xg + c), iacc);
+  }
+  return iacc;
+}
 
 template <int kBits, int kGroup>
 void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx, const float* xsum,
                        float* y, int64_t begin, int64_t end) {
-  const hn::CappedTag<int16_t, kGroup> d16;
-  const hn::Repartition<int32_t, decltype(d16)> d32;
+  // 16 lanes where the values are unpacked in registers (UnpackOdd16 fills 256 bits).
+  const hn::CappedTag<int16_t, kOddInRegisters ? 16 : kGroup> d16;
   const hn::Repartition<float, decltype(d16)> df;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
   const int64_t groups = w.cols / kGroup;
   const int64_t row_bytes = w.cols * kBits / 8;
+  constexpr int64_t kGroupBytes = kGroup * kBits / 8;
+  const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
   thread_local std::vector<float> buf;
   thread_local hwy::AlignedFreeUniquePtr<int16_t[]> q_buf;
   thread_local int64_t q_size = 0;
@@ -288,57 +311,23 @@ void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx
   }
   float* fac = buf.data();
   int16_t* q = q_buf.get();
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  // In-register unpacking; only the matrix's last group (whose 16-byte loads would pass the end
-  // of the weights) goes through the scalar unpacking below.
-  const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
   const int64_t dist = detail::prefetch_distance();
-  constexpr int64_t kGroupBytes = kGroup * kBits / 8;
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
     detail::prefetch_row_params(w, r + 4, groups);
-    const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
-    __m256 f = _mm256_setzero_ps();
-    for (int64_t g = 0; g < groups; ++g) {
-      const uint8_t* wg = wr + g * kGroupBytes;
-      detail::prefetch_ahead(wr, g * kGroupBytes, kGroupBytes, dist);
-      __m256i iacc;
-      if (!OddGroupDotAvx2<kBits, kGroup>(wg, limit, xq + g * kGroup, iacc)) {
-        for (int64_t k = 0; k < kGroup / 8; ++k) {
-          Unpack8<kBits>(wg + k * kBits, wr + row_bytes, q + 8 * k);
-        }
-        iacc = _mm256_setzero_si256();
-        for (int64_t c = 0; c < kGroup; c += 16) {
-          iacc = _mm256_add_epi32(
-              iacc, _mm256_madd_epi16(
-                        _mm256_load_si256(reinterpret_cast<const __m256i*>(q + c)),
-                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + g * kGroup + c))));
-        }
+    if (!kOddInRegisters) {
+      // Unpack the whole row first: vector loads right after the narrow stores that wrote them
+      // would stall on store forwarding.
+      for (int64_t k = 0; k < w.cols / 8; ++k) {
+        Unpack8<kBits>(wr + k * kBits, wr + row_bytes, q + 8 * k);
       }
-      f = _mm256_fmadd_ps(_mm256_cvtepi32_ps(iacc), _mm256_set1_ps(fac[g]), f);
     }
-    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
-    s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    s4 = _mm_add_ss(s4, _mm_movehdup_ps(s4));
-    y[r] = _mm_cvtss_f32(s4) + bsum;
-  }
-  return;
-#endif
-  for (int64_t r = begin; r < end; ++r) {
-    const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
-    // Unpack the whole row first: vector loads right after the narrow stores that wrote them
-    // would stall on store forwarding.
-    for (int64_t k = 0; k < w.cols / 8; ++k)
-      Unpack8<kBits>(wr + k * kBits, wr + row_bytes, q + 8 * k);
     const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
     auto f = hn::Zero(df);
     for (int64_t g = 0; g < groups; ++g) {
-      auto iacc = hn::Zero(d32);
-      const int16_t* qg = q + g * kGroup;
-      const int16_t* xg = xq + g * kGroup;
-      for (int64_t c = 0; c < kGroup; c += L) {
-        iacc = DotAcc(d32, hn::Load(d16, qg + c), hn::LoadU(d16, xg + c), iacc);
-      }
+      detail::prefetch_ahead(wr, g * kGroupBytes, kGroupBytes, dist);
+      const auto iacc = OddGroupDot<kBits, kGroup>(d16, wr, wr + row_bytes, g, limit,
+                                                   xq + g * kGroup, q + g * kGroup);
       f = hn::MulAdd(hn::ConvertTo(df, iacc), hn::Set(df, fac[g]), f);
     }
     y[r] = hn::GetLane(hn::SumOfLanes(df, f)) + bsum;
