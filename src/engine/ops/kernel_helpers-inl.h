@@ -183,6 +183,13 @@ HWY_INLINE __m256i UnpackOdd16(const uint8_t* p) {
   return _mm256_srli_epi16(top, 16 - kBits);
 }
 
+// Whether UnpackOdd16 can take every 16 values of the group at wg: its last 16-byte load ends by
+// `limit`, the end of the matrix (a load past a row's end reads the next row, which is harmless).
+template <int kBits, int kGroup>
+HWY_INLINE bool OddGroupLoadsFit(const uint8_t* wg, const uint8_t* limit) {
+  return wg + (kGroup / 16 - 1) * 2 * kBits + 16 <= limit;
+}
+
 #endif
 
 }  // namespace HWY_NAMESPACE

@@ -270,7 +270,7 @@ HWY_INLINE hn::VFromD<hn::Repartition<int32_t, D16>> OddGroupDot(D16 d16, const 
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
   constexpr int64_t kChunkBytes = 2 * kBits;  // 16 values
   const uint8_t* wg = wr + g * (kGroup * kBits / 8);
-  if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 <= limit) {
+  if (OddGroupLoadsFit<kBits, kGroup>(wg, limit)) {
     __m256i acc = _mm256_setzero_si256();
     for (int64_t c = 0; c < kGroup / 16; ++c) {
       const __m256i q = UnpackOdd16<kBits>(wg + c * kChunkBytes);

@@ -103,7 +103,7 @@ void DequantRowsOdd(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, in
       const uint8_t* wg = wr + (g0 + g) * kGroupBytes;
       float* o = out + i * cn + g * kGroup;
       const float s = sb[g], b = sb[gn + g];
-      if (wg + (kGroup / 16 - 1) * kChunkBytes + 16 > limit) {
+      if (!OddGroupLoadsFit<kBits, kGroup>(wg, limit)) {
         for (int64_t c = 0; c < kGroup; ++c) {
           const auto q = detail::affine_value(wr, row_bytes, (g0 + g) * kGroup + c, kBits);
           o[c] = std::fma(s, static_cast<float>(q), b);
