@@ -8,12 +8,18 @@
 // 128256x2048 (tied output embedding).
 //
 //   build-perf/bench/bench_ops_linear --benchmark_filter=Decode
+//   ABSTRACTLLM_BENCH_SIMD=AVX2 build-perf/bench/bench_ops_linear ...   (another SIMD target)
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
+
+#include <hwy/targets.h>
 
 #include "bench_pools.hpp"
 #include "engine/ops/linear.hpp"
@@ -272,4 +278,25 @@ BENCHMARK(BM_Prefill)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-BENCHMARK_MAIN();
+// ABSTRACTLLM_BENCH_SIMD=AVX2 (a Highway target name: SSE4, AVX2, AVX3, ...) runs the kernels
+// compiled for that target instead of the best one this CPU supports, to compare the targets
+// on one machine.
+int main(int argc, char** argv) {
+  if (const char* want = std::getenv("ABSTRACTLLM_BENCH_SIMD")) {
+    int64_t chosen = 0;
+    for (int64_t t : hwy::SupportedAndGeneratedTargets()) {
+      if (std::string(hwy::TargetName(t)) == want) chosen = t;
+    }
+    if (chosen == 0) {
+      std::fprintf(stderr, "ABSTRACTLLM_BENCH_SIMD=%s: not a target this build has and this CPU runs\n",
+                   want);
+      return 2;
+    }
+    hwy::SetSupportedTargetsForTest(chosen);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
