@@ -10,6 +10,7 @@
 // all new tokens; only RoPE positions and attention look at which sequence a row belongs to.
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -124,7 +125,10 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
   const int64_t T = static_cast<int64_t>(rows.size());
   if (T == 0) return;
 
-  std::vector<float> x(static_cast<size_t>(T * H)), h(x.size()), tmp(x.size());
+  std::vector<float> x(static_cast<size_t>(T * H)), h(x.size());
+  // The block outputs (o_proj, down) share h's storage: h is dead once the block's first
+  // projection has read it, and is only written again after x += tmp.
+  std::span<float> tmp(h);
   std::vector<float> q(static_cast<size_t>(T * q_dim)), att(q.size());
   std::vector<float> k(static_cast<size_t>(T * kv_dim)), v(k.size());
   std::vector<float> gate(static_cast<size_t>(T * I)), up(gate.size());

@@ -164,9 +164,9 @@ void RowsToFloat(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64
 
 // Prefill as a GEMM in the BLIS style: y[t][r] = sum_k A[r][k] * B[t][k], A the weights, B the
 // tokens, k taken in blocks of kKc columns.
-//  - B is packed once per call, block by block: for each k block, panels of kNR = 6 tokens,
-//    k-major ([kn][6] floats, zero-padded past the last token), so one k block of every token
-//    is one contiguous stretch that the prefetchers stream;
+//  - B is packed kPackCols columns at a time, block by block: for each k block, panels of
+//    kNR = 6 tokens, k-major ([kn][6] floats, zero-padded past the last token), so one k block
+//    of every token is one contiguous stretch that the prefetchers stream;
 //  - a task owns a block of up to kMaxRowPanels row panels of MR = 2 vectors of rows (16 on
 //    AVX2). Per k block it dequantizes its rows' slice once into k-major panels ([kn][MR]
 //    floats, MR * kKc * 4 = 16 KiB each), then for each row panel (in L1) runs the micro-kernel
@@ -265,6 +265,10 @@ void TransposeToPanel(const float* rows, int64_t mr, int64_t cols, float* panel)
 
 constexpr int64_t kKc = 256;           // a multiple of every group size (32/64/128)
 constexpr int64_t kMaxRowPanels = 8;   // row panels per task: 128 rows on AVX2
+// Columns packed at a time: B for 512 tokens x 2048 columns is 4 MB. Wider matrices (the down
+// projection) take several passes, each adding its partial sums into y; packing all 8192 columns
+// at once held 16 MB, the largest scratch buffer of a prefill.
+constexpr int64_t kPackCols = 2048;    // a multiple of kKc
 
 void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool, RowsFn to_float, ColumnOrder order = {}) {
@@ -272,97 +276,108 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
   const int64_t MR = 2 * static_cast<int64_t>(hn::Lanes(df));
   const int64_t cols = w.cols;
   const int64_t kc = std::min(cols, kKc);
+  const int64_t pack_cols = std::min(cols, kPackCols);
   const int64_t panels = (n_tokens + kNR - 1) / kNR;
-  // Pack the tokens: the value of token p * 6 + j at (permuted) column c = k0 + kk sits at
-  // bp[k0 * panels * 6 + (p * kn + kk) * 6 + j], kn the width of c's k block.
+  // The tokens' columns [s0, s0 + sn), packed: the value of token p * 6 + j at (permuted) column
+  // k0 + kk sits at bp[(k0 - s0) * panels * 6 + (p * kn + kk) * 6 + j], kn the width of the k
+  // block starting at k0.
   thread_local hwy::AlignedFreeUniquePtr<float[]> bp_buf;
   thread_local size_t bp_size = 0;
-  const size_t bp_need = static_cast<size_t>(panels * kNR * cols);
+  const size_t bp_need = static_cast<size_t>(panels * kNR * pack_cols);
   if (bp_size < bp_need) {
     bp_buf = hwy::AllocateAligned<float>(bp_need);
     bp_size = bp_need;
   }
   float* bp = bp_buf.get();
-  pool.parallel_for(panels, [&](int64_t p0, int64_t p1) {
-    const int64_t P = order.P, L = order.L;
-    for (int64_t p = p0; p < p1; ++p) {
-      for (int64_t k0 = 0; k0 < cols; k0 += kc) {
-        const int64_t kn = std::min(kc, cols - k0);
-        float* dst = bp + k0 * panels * kNR + p * kn * kNR;
-        for (int64_t j = 0; j < kNR; ++j) {
-          const int64_t t = p * kNR + j;
-          if (t >= n_tokens) {
-            for (int64_t kk = 0; kk < kn; ++kk) dst[kk * kNR + j] = 0.0f;
-            continue;
-          }
-          // Chunks of P * L columns never straddle a k block (kc is a multiple of them).
-          const float* src = x + t * cols + k0;
-          for (int64_t base = 0; base < kn; base += P * L) {
-            for (int64_t jj = 0; jj < P; ++jj) {
-              for (int64_t kk = 0; kk < L; ++kk) {
-                dst[(base + jj * L + kk) * kNR + j] = src[base + P * kk + jj];
-              }
-            }
-          }
-        }
-      }
-    }
-  });
   const int64_t row_panels = (w.rows + MR - 1) / MR;
   // Enough tasks for every thread to take a few (the pool balances them), none over the cap.
   const int64_t per_task =
       std::clamp<int64_t>(row_panels / (2 * pool.size()), 1, kMaxRowPanels);
   const int64_t tasks = (row_panels + per_task - 1) / per_task;
-  pool.parallel_for_grain(tasks, 1, [&](int64_t task0, int64_t task1) {
-    thread_local hwy::AlignedFreeUniquePtr<float[]> rows_buf, ap_buf, cacc_buf;
-    thread_local size_t rows_size = 0, cacc_size = 0;
-    const size_t block_need = static_cast<size_t>(per_task * MR * kc);
-    if (rows_size < block_need) {
-      rows_buf = hwy::AllocateAligned<float>(block_need);
-      ap_buf = hwy::AllocateAligned<float>(block_need);
-      rows_size = block_need;
-    }
-    const size_t cacc_need = static_cast<size_t>(per_task * panels * kNR * MR);
-    if (cacc_size < cacc_need) {
-      cacc_buf = hwy::AllocateAligned<float>(cacc_need);
-      cacc_size = cacc_need;
-    }
-    float* rows = rows_buf.get();
-    float* ap = ap_buf.get();
-    float* cacc = cacc_buf.get();
-    for (int64_t task = task0; task < task1; ++task) {
-      const int64_t q0 = task * per_task;
-      const int64_t nq = std::min(per_task, row_panels - q0);
-      const int64_t r0 = q0 * MR;
-      const int64_t nr = std::min(nq * MR, w.rows - r0);
-      for (int64_t k0 = 0; k0 < cols; k0 += kc) {
-        const int64_t kn = std::min(kc, cols - k0);
-        to_float(w, r0, nr, k0, kn, rows);
-        if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, 0.0f);
-        for (int64_t qi = 0; qi < nq; ++qi) {
-          TransposeToPanel(rows + qi * MR * kn, MR, kn, ap + qi * MR * kn);
+
+  for (int64_t s0 = 0; s0 < cols; s0 += pack_cols) {
+    const int64_t sn = std::min(pack_cols, cols - s0);
+    pool.parallel_for(panels, [&](int64_t p0, int64_t p1) {
+      const int64_t P = order.P, L = order.L;
+      for (int64_t p = p0; p < p1; ++p) {
+        for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
+          const int64_t kn = std::min(kc, cols - k0);
+          float* dst = bp + (k0 - s0) * panels * kNR + p * kn * kNR;
+          for (int64_t j = 0; j < kNR; ++j) {
+            const int64_t t = p * kNR + j;
+            if (t >= n_tokens) {
+              for (int64_t kk = 0; kk < kn; ++kk) dst[kk * kNR + j] = 0.0f;
+              continue;
+            }
+            // Chunks of P * L columns never straddle a k block (kc is a multiple of them).
+            const float* src = x + t * cols + k0;
+            for (int64_t base = 0; base < kn; base += P * L) {
+              for (int64_t jj = 0; jj < P; ++jj) {
+                for (int64_t kk = 0; kk < L; ++kk) {
+                  dst[(base + jj * L + kk) * kNR + j] = src[base + P * kk + jj];
+                }
+              }
+            }
+          }
         }
-        const float* bblock = bp + k0 * panels * kNR;
+      }
+    });
+    pool.parallel_for_grain(tasks, 1, [&](int64_t task0, int64_t task1) {
+      thread_local hwy::AlignedFreeUniquePtr<float[]> rows_buf, ap_buf, cacc_buf;
+      thread_local size_t rows_size = 0, cacc_size = 0;
+      const size_t block_need = static_cast<size_t>(per_task * MR * kc);
+      if (rows_size < block_need) {
+        rows_buf = hwy::AllocateAligned<float>(block_need);
+        ap_buf = hwy::AllocateAligned<float>(block_need);
+        rows_size = block_need;
+      }
+      const size_t cacc_need = static_cast<size_t>(per_task * panels * kNR * MR);
+      if (cacc_size < cacc_need) {
+        cacc_buf = hwy::AllocateAligned<float>(cacc_need);
+        cacc_size = cacc_need;
+      }
+      float* rows = rows_buf.get();
+      float* ap = ap_buf.get();
+      float* cacc = cacc_buf.get();
+      for (int64_t task = task0; task < task1; ++task) {
+        const int64_t q0 = task * per_task;
+        const int64_t nq = std::min(per_task, row_panels - q0);
+        const int64_t r0 = q0 * MR;
+        const int64_t nr = std::min(nq * MR, w.rows - r0);
+        for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
+          const int64_t kn = std::min(kc, cols - k0);
+          to_float(w, r0, nr, k0, kn, rows);
+          if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, 0.0f);
+          for (int64_t qi = 0; qi < nq; ++qi) {
+            TransposeToPanel(rows + qi * MR * kn, MR, kn, ap + qi * MR * kn);
+          }
+          const float* bblock = bp + (k0 - s0) * panels * kNR;
+          for (int64_t qi = 0; qi < nq; ++qi) {
+            for (int64_t p = 0; p < panels; ++p) {
+              MicroKernelMRx6(df, ap + qi * MR * kn, bblock + p * kn * kNR, kn, k0 > s0,
+                              cacc + (qi * panels + p) * kNR * MR);
+            }
+          }
+        }
         for (int64_t qi = 0; qi < nq; ++qi) {
+          const int64_t rq = r0 + qi * MR;
+          const int64_t mr = std::min(MR, w.rows - rq);
           for (int64_t p = 0; p < panels; ++p) {
-            MicroKernelMRx6(df, ap + qi * MR * kn, bblock + p * kn * kNR, kn, k0 > 0,
-                            cacc + (qi * panels + p) * kNR * MR);
+            const int64_t nt = std::min(kNR, n_tokens - p * kNR);
+            for (int64_t j = 0; j < nt; ++j) {
+              const float* src = cacc + ((qi * panels + p) * kNR + j) * MR;
+              float* dst = y + (p * kNR + j) * w.rows + rq;
+              if (s0 == 0) {
+                std::copy_n(src, mr, dst);
+              } else {
+                for (int64_t i = 0; i < mr; ++i) dst[i] += src[i];
+              }
+            }
           }
         }
       }
-      for (int64_t qi = 0; qi < nq; ++qi) {
-        const int64_t rq = r0 + qi * MR;
-        const int64_t mr = std::min(MR, w.rows - rq);
-        for (int64_t p = 0; p < panels; ++p) {
-          const int64_t nt = std::min(kNR, n_tokens - p * kNR);
-          for (int64_t j = 0; j < nt; ++j) {
-            std::copy_n(cacc + ((qi * panels + p) * kNR + j) * MR, mr,
-                        y + (p * kNR + j) * w.rows + rq);
-          }
-        }
-      }
-    }
-  });
+    });
+  }
 }
 
 template <int kBits, int kGroup>

@@ -230,6 +230,18 @@ TEST(Linear, PrefillManyTokens) {
   check_against_reference(f.w, rng, false, {40});
 }
 
+// Rows wider than one packing pass of the prefill GEMM (2048 columns): the later passes add
+// their partial sums into y, the last pass is narrower.
+TEST(Linear, PrefillWiderThanOnePackingPass) {
+  std::mt19937 rng(13);
+  for (int bits : {3, 4}) {
+    auto s = make_affine(40, 2048 + 384, bits, 128, ops::ScaleType::F16, rng);
+    check_against_reference(s.w, rng, false, {7, 40});
+  }
+  auto f = make_float(20, 4096 + 100, ops::WeightFormat::F16, rng);
+  check_against_reference(f.w, rng, false, {13});
+}
+
 TEST(Linear, FloatFormats) {
   std::mt19937 rng(7);
   for (auto f : {ops::WeightFormat::F32, ops::WeightFormat::F16, ops::WeightFormat::BF16}) {
