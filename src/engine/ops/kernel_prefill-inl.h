@@ -270,6 +270,55 @@ constexpr int64_t kMaxRowPanels = 8;   // row panels per task: 128 rows on AVX2
 // at once held 16 MB, the largest scratch buffer of a prefill.
 constexpr int64_t kPackCols = 2048;    // a multiple of kKc
 
+// Packs token panel p (tokens 6p..6p+5; zeros past n_tokens) of the columns [s0, s0 + sn) of x:
+// the value of token 6p + j at (permuted) column k0 + kk goes to
+// bp[(k0 - s0) * panels * 6 + (p * kn + kk) * 6 + j], kn the width of the k block at k0.
+void PackTokenPanel(const float* x, int64_t n_tokens, int64_t cols, int64_t p, int64_t panels,
+                    int64_t s0, int64_t sn, int64_t kc, ColumnOrder order, float* bp) {
+  const int64_t P = order.P, L = order.L;
+  for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
+    const int64_t kn = std::min(kc, cols - k0);
+    float* dst = bp + (k0 - s0) * panels * kNR + p * kn * kNR;
+    for (int64_t j = 0; j < kNR; ++j) {
+      const int64_t t = p * kNR + j;
+      if (t >= n_tokens) {
+        for (int64_t kk = 0; kk < kn; ++kk) dst[kk * kNR + j] = 0.0f;
+        continue;
+      }
+      // Chunks of P * L columns never straddle a k block (kc is a multiple of them).
+      const float* src = x + t * cols + k0;
+      for (int64_t base = 0; base < kn; base += P * L) {
+        for (int64_t jj = 0; jj < P; ++jj) {
+          for (int64_t kk = 0; kk < L; ++kk) {
+            dst[(base + jj * L + kk) * kNR + j] = src[base + P * kk + jj];
+          }
+        }
+      }
+    }
+  }
+}
+
+// dst[0, mr) = src (first pass over the columns) or += src (later passes); a whole row panel
+// (mr = MR, two vectors) without a call to memmove, which cost ~1.5 % of a prefill.
+template <class DF>
+HWY_INLINE void StoreRowPanel(DF df, const float* HWY_RESTRICT src, int64_t mr, bool add,
+                              float* HWY_RESTRICT dst) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  if (mr == 2 * N) {
+    auto v0 = hn::Load(df, src), v1 = hn::Load(df, src + N);
+    if (add) {
+      v0 = hn::Add(v0, hn::LoadU(df, dst));
+      v1 = hn::Add(v1, hn::LoadU(df, dst + N));
+    }
+    hn::StoreU(v0, df, dst);
+    hn::StoreU(v1, df, dst + N);
+  } else if (add) {
+    for (int64_t i = 0; i < mr; ++i) dst[i] += src[i];
+  } else {
+    std::copy_n(src, mr, dst);
+  }
+}
+
 void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool, RowsFn to_float, ColumnOrder order = {}) {
   const hn::ScalableTag<float> df;
@@ -278,9 +327,7 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
   const int64_t kc = std::min(cols, kKc);
   const int64_t pack_cols = std::min(cols, kPackCols);
   const int64_t panels = (n_tokens + kNR - 1) / kNR;
-  // The tokens' columns [s0, s0 + sn), packed: the value of token p * 6 + j at (permuted) column
-  // k0 + kk sits at bp[(k0 - s0) * panels * 6 + (p * kn + kk) * 6 + j], kn the width of the k
-  // block starting at k0.
+  // The tokens' columns [s0, s0 + sn), packed (PackTokenPanel).
   thread_local hwy::AlignedFreeUniquePtr<float[]> bp_buf;
   thread_local size_t bp_size = 0;
   const size_t bp_need = static_cast<size_t>(panels * kNR * pack_cols);
@@ -298,28 +345,8 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
   for (int64_t s0 = 0; s0 < cols; s0 += pack_cols) {
     const int64_t sn = std::min(pack_cols, cols - s0);
     pool.parallel_for(panels, [&](int64_t p0, int64_t p1) {
-      const int64_t P = order.P, L = order.L;
       for (int64_t p = p0; p < p1; ++p) {
-        for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
-          const int64_t kn = std::min(kc, cols - k0);
-          float* dst = bp + (k0 - s0) * panels * kNR + p * kn * kNR;
-          for (int64_t j = 0; j < kNR; ++j) {
-            const int64_t t = p * kNR + j;
-            if (t >= n_tokens) {
-              for (int64_t kk = 0; kk < kn; ++kk) dst[kk * kNR + j] = 0.0f;
-              continue;
-            }
-            // Chunks of P * L columns never straddle a k block (kc is a multiple of them).
-            const float* src = x + t * cols + k0;
-            for (int64_t base = 0; base < kn; base += P * L) {
-              for (int64_t jj = 0; jj < P; ++jj) {
-                for (int64_t kk = 0; kk < L; ++kk) {
-                  dst[(base + jj * L + kk) * kNR + j] = src[base + P * kk + jj];
-                }
-              }
-            }
-          }
-        }
+        PackTokenPanel(x, n_tokens, cols, p, panels, s0, sn, kc, order, bp);
       }
     });
     pool.parallel_for_grain(tasks, 1, [&](int64_t task0, int64_t task1) {
@@ -365,22 +392,8 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
           for (int64_t p = 0; p < panels; ++p) {
             const int64_t nt = std::min(kNR, n_tokens - p * kNR);
             for (int64_t j = 0; j < nt; ++j) {
-              const float* src = cacc + ((qi * panels + p) * kNR + j) * MR;
-              float* dst = y + (p * kNR + j) * w.rows + rq;
-              if (mr == MR) {  // whole row panel: two vectors (a call to memmove cost ~1.5 %)
-                const int64_t N = MR / 2;
-                auto v0 = hn::Load(df, src), v1 = hn::Load(df, src + N);
-                if (s0 > 0) {
-                  v0 = hn::Add(v0, hn::LoadU(df, dst));
-                  v1 = hn::Add(v1, hn::LoadU(df, dst + N));
-                }
-                hn::StoreU(v0, df, dst);
-                hn::StoreU(v1, df, dst + N);
-              } else if (s0 == 0) {
-                std::copy_n(src, mr, dst);
-              } else {
-                for (int64_t i = 0; i < mr; ++i) dst[i] += src[i];
-              }
+              StoreRowPanel(df, cacc + ((qi * panels + p) * kNR + j) * MR, mr, s0 > 0,
+                            y + (p * kNR + j) * w.rows + rq);
             }
           }
         }
