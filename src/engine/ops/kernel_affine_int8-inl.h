@@ -39,12 +39,7 @@
 
 // Per target: whether this file's kernels exist (x86 with AVX2 or better).
 #undef ALLM_INT8_AFFINE
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-#define ALLM_INT8_AFFINE 1
-#include <immintrin.h>
-#else
-#define ALLM_INT8_AFFINE 0
-#endif
+#define ALLM_INT8_AFFINE ALLM_X86_AVX2
 
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {

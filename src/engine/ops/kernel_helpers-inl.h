@@ -21,6 +21,15 @@
 
 #include "engine/ops/kernel_common.hpp"
 
+// Per target: whether the x86 intrinsic paths exist (AVX2 and up): UnpackOdd16 and the 3/5/6-bit
+// kernels built on it, the int8 kernels, the register transpose of the prefill panels.
+#undef ALLM_X86_AVX2
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#define ALLM_X86_AVX2 1
+#else
+#define ALLM_X86_AVX2 0
+#endif
+
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
 namespace HWY_NAMESPACE {
@@ -152,7 +161,7 @@ float RowFactors(const WeightMatrix& w, int64_t r, int64_t groups, const float* 
   return bsum;
 }
 
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#if ALLM_X86_AVX2
 // 16 values of a 3/5/6-bit row from the 2*kBits bytes at p (16 bytes must be readable): the
 // 16 bytes go to both 128-bit halves; pshufb gives lane i the two bytes that hold value i's
 // bits [o_i, o_i + kBits) (o_i = kBits*i mod 8); a multiply by 2^(16 - kBits - o_i) moves them

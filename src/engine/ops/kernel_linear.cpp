@@ -250,11 +250,7 @@ HWY_INLINE void Unpack8(const uint8_t* p, const uint8_t* end, int16_t* out) {
 }
 
 // Whether this target unpacks 3/5/6-bit values in registers (UnpackOdd16: 16 int16 lanes).
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-constexpr bool kOddInRegisters = true;
-#else
-constexpr bool kOddInRegisters = false;
-#endif
+constexpr bool kOddInRegisters = ALLM_X86_AVX2;
 
 // sum_c q_c * xq_c over group g of a 3/5/6-bit row (xg, qg: the group's activations and int16
 // slots). In registers where the target allows it and the group's last 16-byte load stays before
@@ -267,7 +263,7 @@ HWY_INLINE hn::VFromD<hn::Repartition<int32_t, D16>> OddGroupDot(D16 d16, const 
                                                                  const uint8_t* limit,
                                                                  const int16_t* xg, int16_t* qg) {
   const hn::Repartition<int32_t, D16> d32;
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#if ALLM_X86_AVX2
   constexpr int64_t kChunkBytes = 2 * kBits;  // 16 values
   const uint8_t* wg = wr + g * (kGroup * kBits / 8);
   if (OddGroupLoadsFit<kBits, kGroup>(wg, limit)) {

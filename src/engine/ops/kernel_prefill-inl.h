@@ -78,7 +78,7 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c
   }
 }
 
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#if ALLM_X86_AVX2
 // Dequantizes rows [r0, r0 + n), columns [c0, c0 + cn) of a 3/5/6-bit affine matrix to float in
 // the natural order (out[i * cn + k]; c0 and cn multiples of kGroup), 16 values per
 // UnpackOdd16. Loads past a row's end read the next row's bytes, which the shuffle ignores; only
@@ -234,7 +234,7 @@ using RowsFn = void (*)(const WeightMatrix&, int64_t r0, int64_t n, int64_t c0, 
 // panel[k][i] = rows[i][k] for mr rows of `cols` floats.
 void TransposeToPanel(const float* rows, int64_t mr, int64_t cols, float* panel) {
   int64_t k0 = 0;
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#if ALLM_X86_AVX2
   // 8x8 blocks in registers (mr is a multiple of 8 on these targets).
   for (; k0 + 8 <= cols; k0 += 8) {
     for (int64_t i0 = 0; i0 + 8 <= mr; i0 += 8) {
@@ -422,7 +422,7 @@ void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, 
       })) {
     return;
   }
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#if ALLM_X86_AVX2
   if (w.format == WeightFormat::Affine && WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() {
         PrefillGemm(w, x, n_tokens, y, pool, &DequantRowsOdd<B, G>);
       })) {
