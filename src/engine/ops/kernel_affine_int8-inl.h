@@ -125,7 +125,7 @@ void DecodeRowsInt8(const WeightMatrix& w, const int8_t* xq, const float* dx, co
     __m256 f0 = _mm256_setzero_ps(), f1 = _mm256_setzero_ps();
     int64_t g = 0;
     for (; g + 2 <= groups; g += 2) {
-      detail::prefetch_ahead(wr, g * kGroupBytes, 2 * kGroupBytes, dist);
+      detail::prefetch_span<2 * kGroupBytes>(wr + g * kGroupBytes, dist);
       const __m256i i0 = GroupDotInt8<kGroup>(wr + g * kGroupBytes, xq + g * kGroup);
       const __m256i i1 = GroupDotInt8<kGroup>(wr + (g + 1) * kGroupBytes, xq + (g + 1) * kGroup);
       f0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(fac[g]), f0);

@@ -96,12 +96,32 @@ inline int64_t prefetch_distance() {
   }();
   return d;
 }
-inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 0); }
+// A non-temporal prefetch that the compiler keeps: GCC 12 deletes loops whose only statements
+// are __builtin_prefetch calls (so prefetch_row_params compiled to nothing) and, depending on
+// the code around it, the prefetch in a kernel's loop too; an asm volatile is never removed.
+inline void prefetch(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+  asm volatile("prefetchnta %0" : : "m"(*static_cast<const char*>(p)));
+#elif defined(__aarch64__)
+  asm volatile("prfm pldl1strm, %0" : : "Q"(*static_cast<const char*>(p)));
+#else
+  __builtin_prefetch(p, 0, 0);
+#endif
+}
 // Prefetches, `distance` bytes ahead, each 64-byte line that starts within bytes
 // [begin, begin + n) of base: a kernel calling it for consecutive spans asks for every line once.
 inline void prefetch_ahead(const void* base, int64_t begin, int64_t n, int64_t distance) {
   const char* b = static_cast<const char*>(base);
   for (int64_t o = (begin + 63) & ~int64_t{63}; o < begin + n; o += 64) prefetch(b + o + distance);
+}
+// Prefetches, `distance` bytes ahead, the kSpan bytes at p: one prefetch per 64 bytes (a span
+// under 64 bytes gets one, so consecutive spans ask for a line more than once, which costs less
+// than finding out whether it was asked for). Unrolled at compile time: a run-time loop here
+// cost the hot 4-bit decode loop a dozen scalar instructions per cache line.
+template <int64_t kSpan>
+inline void prefetch_span(const void* p, int64_t distance) {
+  const char* b = static_cast<const char*>(p) + distance;
+  for (int64_t o = 0; o < kSpan || o == 0; o += 64) prefetch(b + o);
 }
 // Scales and biases of row r (when it exists), one prefetch per cache line.
 inline void prefetch_row_params(const WeightMatrix& w, int64_t r, int64_t groups) {

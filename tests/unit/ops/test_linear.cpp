@@ -182,6 +182,22 @@ TEST(Linear, AffineAllBitsGroupsScaleTypes) {
   }
 }
 
+// Narrow groups (2-bit, 4-bit of 32) are taken several to a vector: rows of 1 to 9 groups cover
+// rows with no whole vector, exactly whole vectors, and whole vectors plus a tail.
+TEST(Linear, NarrowGroupsAnyGroupCount) {
+  std::mt19937 rng(2468);
+  for (int bits : {2, 4}) {
+    for (int group : {32, 64}) {
+      for (int groups : {1, 2, 3, 4, 8, 9}) {
+        SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group) +
+                     " groups " + std::to_string(groups));
+        auto s = make_affine(11, group * groups, bits, group, ops::ScaleType::F16, rng);
+        check_against_reference(s.w, rng, false, {1});
+      }
+    }
+  }
+}
+
 TEST(Linear, AffineWithOutlierActivations) {
   std::mt19937 rng(4321);
   for (int bits : {2, 3, 4, 8}) {
