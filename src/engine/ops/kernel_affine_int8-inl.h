@@ -120,7 +120,6 @@ void DecodeRowsInt8(const WeightMatrix& w, const int8_t* xq, const float* dx, co
   const int64_t dist = detail::prefetch_distance();
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
-    detail::prefetch_row_params(w, r + 4, groups);
     const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
     __m256 f0 = _mm256_setzero_ps(), f1 = _mm256_setzero_ps();
     int64_t g = 0;

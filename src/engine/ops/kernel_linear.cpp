@@ -209,7 +209,6 @@ void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
   const int64_t dist = detail::prefetch_distance();
   for (int64_t r = begin; r < end; ++r) {
     const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words;
-    detail::prefetch_row_params(w, r + 4, groups);
     const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
     float sum = 0.0f;
     if constexpr (G > 1) sum = GroupsByVector<kBits, kGroup>(wr, xq, fac, full, dist);
@@ -392,7 +391,6 @@ void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx
   const int64_t dist = detail::prefetch_distance();
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
-    detail::prefetch_row_params(w, r + 4, groups);
     if (!kOddInRegisters) {
       // Unpack the whole row first: vector loads right after the narrow stores that wrote them
       // would stall on store forwarding.
