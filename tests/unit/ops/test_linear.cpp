@@ -219,6 +219,11 @@ TEST(Linear, AllCompiledTargets) {
       auto s = make_affine(21, 256, bits, 64, ops::ScaleType::F16, rng);
       check_against_reference(s.w, rng);
     }
+    // Narrow groups, taken several to a vector on wide-enough targets (GroupsPerVector).
+    for (int bits : {2, 4}) {
+      auto s = make_affine(9, 32 * 7, bits, 32, ops::ScaleType::F16, rng);
+      check_against_reference(s.w, rng, false, {1});
+    }
     for (auto f : {ops::WeightFormat::F32, ops::WeightFormat::F16, ops::WeightFormat::BF16}) {
       auto s = make_float(13, 203, f, rng);
       check_against_reference(s.w, rng);
