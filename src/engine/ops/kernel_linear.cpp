@@ -65,6 +65,14 @@ constexpr int64_t GroupsPerVector() {
 #endif
 }
 
+// How many of a row's `groups` groups are laid out and read G to a vector: the leading multiple
+// of G when G > 1, else none. QuantizeXPermuted and the decode kernel must agree on it.
+template <int kBits, int kGroup>
+constexpr int64_t GroupsInVectors(int64_t groups) {
+  constexpr int64_t G = GroupsPerVector<kBits, kGroup>();
+  return G > 1 ? groups / G * G : 0;
+}
+
 // Quantizes x to int16 per group, in the order the kernel extracts values: within a chunk of L
 // 16-bit words (P = 16/bits values each), value P*k + j goes to position j*L + k. A chunk is a
 // full vector of G groups (GroupsPerVector) for the row's leading multiple of G groups, and one
@@ -75,7 +83,7 @@ void QuantizeXPermuted(const float* x, int64_t cols, int16_t* xq, float* dx, flo
   constexpr int64_t G = GroupsPerVector<kBits, kGroup>();
   const ChunkTag<kBits, kGroup> d16;
   const int64_t groups = cols / kGroup;
-  const int64_t full = G > 1 ? groups / G * G : 0;  // groups laid out G to a vector
+  const int64_t full = GroupsInVectors<kBits, kGroup>(groups);
   const int64_t vector_chunk = G * kGroup;
   const int64_t group_chunk = P * static_cast<int64_t>(hn::Lanes(d16));
   thread_local std::vector<float> inv_buf;
@@ -169,11 +177,17 @@ HWY_INLINE float GroupsByVector(const uint16_t* wr, const int16_t* xq, const flo
   const hn::ScalableTag<uint16_t> d16;
   const hn::Repartition<float, decltype(d16)> df;
   const hn::Repartition<int32_t, decltype(d16)> d32;
-  HWY_ALIGN int32_t lane_group[HWY_LANES(float)];
-  for (size_t i = 0; i < hn::Lanes(df); ++i) {
-    lane_group[i] = static_cast<int32_t>(i / (kGroupWords / 2));
-  }
-  const auto idx = hn::SetTableIndices(df, lane_group);
+  // Constant per instantiation, so built at compile time rather than on every row.
+  struct LaneGroups {
+    alignas(64) int32_t v[HWY_LANES(float)];
+  };
+  static constexpr LaneGroups kLaneGroup = [] {
+    LaneGroups t{};
+    for (int64_t i = 0; i < HWY_LANES(float); ++i)
+      t.v[i] = static_cast<int32_t>(i / (kGroupWords / 2));
+    return t;
+  }();
+  const auto idx = hn::SetTableIndices(df, kLaneGroup.v);
   auto f0 = hn::Zero(df), f1 = hn::Zero(df);
   int64_t g = 0;
   for (; g + 2 * G <= full; g += 2 * G) {
@@ -197,7 +211,7 @@ void DecodeAffineRows(const WeightMatrix& w, const int16_t* xq, const float* dx,
                       float* y, int64_t begin, int64_t end) {
   constexpr int64_t G = GroupsPerVector<kBits, kGroup>();
   const int64_t groups = w.cols / kGroup;
-  const int64_t full = G > 1 ? groups / G * G : 0;  // groups taken G to a vector
+  const int64_t full = GroupsInVectors<kBits, kGroup>(groups);
   const int64_t row_words = w.cols * kBits / 16;
   constexpr int64_t kPad = HWY_LANES(float);  // GroupsByVector loads a vector of factors
 
