@@ -29,6 +29,14 @@
 #else
 #define ALLM_X86_AVX2 0
 #endif
+// Per target: whether AVX-512 (F/BW/DQ/VL) is compiled in, the base of the VNNI kernels, which
+// check for AVX512-VNNI at run time (Highway 1.0.3 has no target that implies it).
+#undef ALLM_X86_AVX512
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+#define ALLM_X86_AVX512 1
+#else
+#define ALLM_X86_AVX512 0
+#endif
 
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {

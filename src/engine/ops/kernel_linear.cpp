@@ -32,6 +32,7 @@
 #include "engine/ops/kernel_affine_int8-inl.h"
 #include "engine/ops/kernel_helpers-inl.h"
 #include "engine/ops/kernel_prefill-inl.h"
+#include "engine/ops/kernel_prefill_vnni-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
@@ -475,6 +476,30 @@ void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   });
 }
 
+void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+#if ALLM_INT8_AFFINE
+  if (UsesInt8Activations(w)) {
+    if (w.group_size == 64) return PrefillAffine4Int8<64>(w, x, n_tokens, y, pool);
+    if (w.group_size == 128) return PrefillAffine4Int8<128>(w, x, n_tokens, y, pool);
+    return PrefillAffine4Int8<32>(w, x, n_tokens, y, pool);
+  }
+#endif
+  if (PrefillVnni(w, x, n_tokens, y, pool)) return;
+  if (w.format == WeightFormat::Affine && WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() {
+        PrefillAffine<B, G>(w, x, n_tokens, y, pool);
+      })) {
+    return;
+  }
+#if ALLM_X86_AVX2
+  if (w.format == WeightFormat::Affine && WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() {
+        PrefillGemm(w, x, n_tokens, y, pool, &DequantRowsOdd<B, G>);
+      })) {
+    return;
+  }
+#endif
+  PrefillGemm(w, x, n_tokens, y, pool, &RowsToFloat);
+}
+
 void LinearImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                 ThreadPool& pool) {
   if (n_tokens == 1) {
@@ -506,6 +531,7 @@ bool LinearGroupImpl(const WeightMatrix* const* ws, float* const* ys, int n, con
 int ActivationLevelsImpl(const WeightMatrix& w, int64_t n_tokens) {
   if (UsesInt8Activations(w)) return 127;
   if (w.format == WeightFormat::Affine && n_tokens == 1) return 32767;
+  if (n_tokens > 1 && UsesVnniPrefill(w)) return 32767;
   return 0;
 }
 

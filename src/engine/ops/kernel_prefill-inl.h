@@ -31,22 +31,41 @@ namespace hn = hwy::HWY_NAMESPACE;
 // (out[i * cn + k]; c0 and cn multiples of kGroup), each row in the permuted order of
 // QuantizeXPermuted (the order the shift/mask extraction yields), so no shuffles are needed; the
 // activations are packed in the same order (ColumnOrder).
+// Unpacks one group of a 2/4/8-bit affine row (packed words at wg) into q[kGroup], in the
+// permuted order of QuantizeXPermuted: the order the shift/mask extraction yields, so no
+// shuffles are needed.
+template <int kBits, int kGroup, class D16>
+HWY_INLINE void UnpackGroupPermuted(D16 d16, const uint16_t* wg, uint16_t* HWY_RESTRICT q) {
+  constexpr int P = 16 / kBits;
+  constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
+  const int64_t chunks = kGroup / (P * L);
+  const auto mask = hn::Set(d16, kMask);
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const auto words = hn::LoadU(d16, wg + ch * L);
+    for (int j = 0; j < P; ++j) {
+      auto v = j == 0 ? words : hn::ShiftRightSame(words, j * kBits);
+      if (j != P - 1) v = hn::And(v, mask);
+      hn::StoreU(v, d16, q + ch * P * L + j * L);
+    }
+  }
+}
+
+// Dequantizes rows [r0, r0 + n), columns [c0, c0 + cn) of a 2/4/8-bit affine matrix to float
+// (out[i * cn + k]; c0 and cn multiples of kGroup), each row in the permuted order of
+// UnpackGroupPermuted; the activations are packed in the same order (ColumnOrder).
 template <int kBits, int kGroup>
 void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                          float* out) {
-  constexpr int P = 16 / kBits;
-  constexpr uint16_t kMask = static_cast<uint16_t>((1u << kBits) - 1u);
   const ChunkTag<kBits, kGroup> d16;
   const hn::ScalableTag<float> df;
   const hn::Rebind<int32_t, decltype(df)> d32;
   const hn::Rebind<uint16_t, decltype(df)> d16f;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d16));
   const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t chunks = kGroup / (P * L);
   const int64_t groups = w.cols / kGroup;
   const int64_t g0 = c0 / kGroup, gn = cn / kGroup;
   const int64_t row_words = w.cols * kBits / 16;
-  const auto mask = hn::Set(d16, kMask);
+  constexpr int64_t kGroupWords = kGroup * kBits / 16;
   thread_local std::vector<float> sb;
   if (sb.size() < static_cast<size_t>(2 * gn)) sb.resize(static_cast<size_t>(2 * gn));
   HWY_ALIGN uint16_t q[kGroup];  // one group's values, permuted
@@ -57,15 +76,7 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c
     const uint16_t* wr = static_cast<const uint16_t*>(w.data) + r * row_words + c0 * kBits / 16;
     float* o = out + i * cn;
     for (int64_t g = 0; g < gn; ++g) {
-      for (int64_t ch = 0; ch < chunks; ++ch) {
-        const auto words = hn::LoadU(d16, wr);
-        wr += L;
-        for (int j = 0; j < P; ++j) {
-          auto v = j == 0 ? words : hn::ShiftRightSame(words, j * kBits);
-          if (j != P - 1) v = hn::And(v, mask);
-          hn::StoreU(v, d16, q + ch * P * L + j * L);
-        }
-      }
+      UnpackGroupPermuted<kBits, kGroup>(d16, wr + g * kGroupWords, q);
       const auto sv = hn::Set(df, sb[g]);
       const auto bv = hn::Set(df, sb[gn + g]);
       for (int64_t k = 0; k < kGroup; k += NF) {
@@ -231,15 +242,18 @@ HWY_INLINE void MicroKernelMRx6(DF df, const float* HWY_RESTRICT a, const float*
 using RowsFn = void (*)(const WeightMatrix&, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                         float* out);
 
-// panel[k][i] = rows[i][k] for mr rows of `cols` floats.
-void TransposeToPanel(const float* rows, int64_t mr, int64_t cols, float* panel) {
+// panel[k][i] = rows[i][k] for mr rows of `cols` 32-bit elements (floats, or pairs of int16 for
+// the VNNI kernels: the moves do not look at the bits).
+template <class T>
+void TransposeToPanel(const T* rows, int64_t mr, int64_t cols, T* panel) {
+  static_assert(sizeof(T) == 4, "32-bit elements");
   int64_t k0 = 0;
 #if ALLM_X86_AVX2
   // 8x8 blocks in registers (mr is a multiple of 8 on these targets).
   for (; k0 + 8 <= cols; k0 += 8) {
     for (int64_t i0 = 0; i0 + 8 <= mr; i0 += 8) {
       __m256 r[8], t[8], u[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(rows + (i0 + i) * cols + k0);
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(reinterpret_cast<const float*>(rows + (i0 + i) * cols + k0));
       for (int i = 0; i < 8; i += 2) {
         t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
         t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
@@ -251,8 +265,8 @@ void TransposeToPanel(const float* rows, int64_t mr, int64_t cols, float* panel)
         u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
       }
       for (int k = 0; k < 4; ++k) {
-        _mm256_storeu_ps(panel + (k0 + k) * mr + i0, _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
-        _mm256_storeu_ps(panel + (k0 + k + 4) * mr + i0,
+        _mm256_storeu_ps(reinterpret_cast<float*>(panel + (k0 + k) * mr + i0), _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
+        _mm256_storeu_ps(reinterpret_cast<float*>(panel + (k0 + k + 4) * mr + i0),
                          _mm256_permute2f128_ps(u[k], u[k + 4], 0x31));
       }
     }
@@ -316,6 +330,32 @@ HWY_INLINE void StoreRowPanel(DF df, const float* HWY_RESTRICT src, int64_t mr, 
     for (int64_t i = 0; i < mr; ++i) dst[i] += src[i];
   } else {
     std::copy_n(src, mr, dst);
+  }
+}
+
+// A task's rows and the token panels, as the GEMM drivers lay out their partial sums.
+struct RowBlock {
+  int64_t r0, panels, MR;  // first row, row panels, rows per panel
+};
+struct TokenPanels {
+  int64_t count, NR, n_tokens;  // panels, tokens per panel, tokens
+};
+
+// Moves a task's partial sums (cacc: [row panel][token panel][NR tokens][MR rows]) into
+// y[t][r], adding to y when `add` (a later pass over the columns).
+template <class DF>
+void StoreTaskRows(DF df, const float* cacc, RowBlock rb, TokenPanels tp, int64_t rows, bool add,
+                   float* y) {
+  for (int64_t qi = 0; qi < rb.panels; ++qi) {
+    const int64_t rq = rb.r0 + qi * rb.MR;
+    const int64_t mr = std::min(rb.MR, rows - rq);
+    for (int64_t p = 0; p < tp.count; ++p) {
+      const int64_t nt = std::min(tp.NR, tp.n_tokens - p * tp.NR);
+      for (int64_t j = 0; j < nt; ++j) {
+        StoreRowPanel(df, cacc + ((qi * tp.count + p) * tp.NR + j) * rb.MR, mr, add,
+                      y + (p * tp.NR + j) * rows + rq);
+      }
+    }
   }
 }
 
@@ -386,17 +426,7 @@ void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
             }
           }
         }
-        for (int64_t qi = 0; qi < nq; ++qi) {
-          const int64_t rq = r0 + qi * MR;
-          const int64_t mr = std::min(MR, w.rows - rq);
-          for (int64_t p = 0; p < panels; ++p) {
-            const int64_t nt = std::min(kNR, n_tokens - p * kNR);
-            for (int64_t j = 0; j < nt; ++j) {
-              StoreRowPanel(df, cacc + ((qi * panels + p) * kNR + j) * MR, mr, s0 > 0,
-                            y + (p * kNR + j) * w.rows + rq);
-            }
-          }
-        }
+        StoreTaskRows(df, cacc, {r0, nq, MR}, {panels, kNR, n_tokens}, w.rows, s0 > 0, y);
       }
     });
   }
@@ -407,29 +437,6 @@ void PrefillAffine(const WeightMatrix& w, const float* x, int64_t n_tokens, floa
                    ThreadPool& pool) {
   PrefillGemm(w, x, n_tokens, y, pool, &DequantRowsPermuted<kBits, kGroup>,
               PermutedOrder<kBits, kGroup>());
-}
-
-void Prefill(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
-#if ALLM_INT8_AFFINE
-  if (UsesInt8Activations(w)) {
-    if (w.group_size == 64) return PrefillAffine4Int8<64>(w, x, n_tokens, y, pool);
-    if (w.group_size == 128) return PrefillAffine4Int8<128>(w, x, n_tokens, y, pool);
-    return PrefillAffine4Int8<32>(w, x, n_tokens, y, pool);
-  }
-#endif
-  if (w.format == WeightFormat::Affine && WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() {
-        PrefillAffine<B, G>(w, x, n_tokens, y, pool);
-      })) {
-    return;
-  }
-#if ALLM_X86_AVX2
-  if (w.format == WeightFormat::Affine && WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() {
-        PrefillGemm(w, x, n_tokens, y, pool, &DequantRowsOdd<B, G>);
-      })) {
-    return;
-  }
-#endif
-  PrefillGemm(w, x, n_tokens, y, pool, &RowsToFloat);
 }
 
 }  // namespace HWY_NAMESPACE

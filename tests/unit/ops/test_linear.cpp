@@ -402,19 +402,31 @@ TEST(Linear, RejectsBadParameters) {
 }
 
 // activation_levels names the rounding the dispatched kernel applies (tests derive their bound
-// from it, so it must not under-report): int8 for 4-bit only when opted in on x86 with AVX2+.
+// from it, so it must not under-report): int8 for 4-bit only when opted in on x86 with AVX2+;
+// int16 for 2/4/8-bit prefill where the CPU runs the AVX-512 VNNI kernel (float elsewhere).
 TEST(Linear, ActivationLevelsReportTheKernel) {
   std::mt19937 rng(5);
   auto s4 = make_affine(8, 128, 4, 64, ops::ScaleType::F16, rng);
+  auto s5 = make_affine(8, 128, 5, 64, ops::ScaleType::F16, rng);
   auto s8 = make_affine(8, 128, 8, 64, ops::ScaleType::F16, rng);
   auto f = make_float(8, 128, ops::WeightFormat::F16, rng);
   const bool int8 = ops::detail::int8_activations_enabled() &&
                     (hwy::SupportedTargets() & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) != 0;
+#if defined(__x86_64__) || defined(__i386__)
+  const bool vnni = __builtin_cpu_supports("avx512vnni") &&
+                    (hwy::SupportedTargets() & (HWY_AVX3 | HWY_AVX3_DL)) != 0;
+#else
+  const bool vnni = false;
+#endif
+  const int prefill = vnni ? 32767 : 0;
   EXPECT_EQ(ops::kernels::activation_levels(s4.w, 1), int8 ? 127 : 32767);
-  EXPECT_EQ(ops::kernels::activation_levels(s4.w, 7), int8 ? 127 : 0);
+  EXPECT_EQ(ops::kernels::activation_levels(s4.w, 7), int8 ? 127 : prefill);
+  EXPECT_EQ(ops::kernels::activation_levels(s5.w, 1), 32767);
+  EXPECT_EQ(ops::kernels::activation_levels(s5.w, 7), 0);
   EXPECT_EQ(ops::kernels::activation_levels(s8.w, 1), 32767);
-  EXPECT_EQ(ops::kernels::activation_levels(s8.w, 7), 0);
+  EXPECT_EQ(ops::kernels::activation_levels(s8.w, 7), prefill);
   EXPECT_EQ(ops::kernels::activation_levels(f.w, 1), 0);
+  EXPECT_EQ(ops::kernels::activation_levels(f.w, 7), 0);
 }
 
 // linear_group gives exactly the results of separate linear() calls, for matrices one region

@@ -1,0 +1,351 @@
+// Prefill of 2/4/8-bit affine weights with int16 activations on AVX-512 VNNI (vpdpwssd),
+// included by kernel_linear.cpp once per SIMD target (Highway's -inl.h convention); the code
+// exists on the AVX-512 targets and runs where the CPU has AVX512-VNNI (Zen 4, Ice Lake and up).
+//
+// Numerics: the activations are rounded exactly as the int16 decode kernels round them, per
+// token and weight group: d_tg = max|x_tg| / 32767, xq = round(x / d_tg), the exact float sum
+// of the group kept for the bias term, so
+//   y_tr = sum_g s_rg * d_tg * sum_c q_rc * xq_tc  +  sum_g b_rg * xsum_tg,
+// the integer sums exact in int32 (|q| <= 255, |xq| <= 32767, 128 values: < 2^31). A prompt's
+// logits therefore carry the decode path's rounding (at most d_tg / 2 per activation), not a new
+// one; the float GEMM of kernel_prefill-inl.h stays for the other targets and formats.
+//
+// Why: on Zen 4 the float GEMM runs at the FMA peak (16 multiply-adds per cycle per core), and
+// vpdpwssd does 32 int16 multiply-adds per instruction at the same rate.
+//
+// Layout, as in the float GEMM (BLIS style, columns packed kPackCols at a time, k in blocks of
+// kKc): weights unpacked once per call into int16 in the permuted order of
+// UnpackGroupPermuted, two adjacent values per 32-bit lane, k-major panels of MR = 32 rows
+// ([k/2][32] int32: two zmm per k pair); tokens quantized into panels of kNRv tokens
+// ([k/2][kNRv] int32, broadcast one pair at a time), with their d and xsum per group. The
+// micro-kernel keeps 2 x kNRv int32 accumulators for one group, then adds them into the float
+// partial sums: c += float(acc) * (s_r * d_t) + b_r * xsum_t.
+#if defined(ABSTRACTLLM_OPS_KERNEL_PREFILL_VNNI_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ABSTRACTLLM_OPS_KERNEL_PREFILL_VNNI_INL_H_
+#undef ABSTRACTLLM_OPS_KERNEL_PREFILL_VNNI_INL_H_
+#else
+#define ABSTRACTLLM_OPS_KERNEL_PREFILL_VNNI_INL_H_
+#endif
+
+#include <hwy/aligned_allocator.h>
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+#if HWY_ARCH_X86
+#include <immintrin.h>
+#endif
+
+#include "engine/ops/kernel_helpers-inl.h"
+#include "engine/ops/kernel_prefill-inl.h"
+#include "engine/ops/thread_pool.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace abstractllm::engine::ops::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if ALLM_X86_AVX512
+
+// Whether the CPU has AVX512-VNNI (asked once).
+HWY_INLINE bool HasAvx512Vnni() {
+  static const bool has = __builtin_cpu_supports("avx512vnni");
+  return has;
+}
+
+constexpr int64_t kVnniMR = 32;  // rows per panel: two zmm of int32 lanes
+constexpr int64_t kVnniNR = 8;   // tokens per panel: 16 accumulators, the A loads, the flush
+
+// c[j][0..32) (+)= over the panel's groups: float(sum over the group's k pairs of a . b_j) *
+// s * d_j + bias * xsum_j. a: [groups * pairs][32] int32 (int16 pairs of 32 rows); b: [groups *
+// pairs][8] int32 (int16 pairs of 8 tokens); s, bias: [groups][32]; d, xsum: [groups][8].
+// acc0 += a0 . broadcast(*b), acc1 += a1 . broadcast(*b) (vpdpwssd, int16 pairs into int32), the
+// pair at b broadcast from memory. Inline assembly: with the _mm512_dpwssd_epi32 intrinsic GCC 12
+// copied every accumulator to another register on each use (twice the instructions, spills).
+__attribute__((target("avx512vnni"))) HWY_INLINE void DotPairs(__m512i& acc0, __m512i& acc1,
+                                                               __m512i a0, __m512i a1,
+                                                               const int32_t* b) {
+  asm("vpdpwssd %2%{1to16%}, %3, %0\n\tvpdpwssd %2%{1to16%}, %4, %1"
+      : "+v"(acc0), "+v"(acc1)
+      : "m"(*b), "v"(a0), "v"(a1));
+}
+
+// (GCC 12 warns about the _mm512_undefined_ps() inside its own _mm512_cvtepi32_ps.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512vnni"))) void MicroKernelVnni(
+    const int32_t* HWY_RESTRICT a, const int32_t* HWY_RESTRICT b, const float* HWY_RESTRICT s,
+    const float* HWY_RESTRICT bias, const float* HWY_RESTRICT d, const float* HWY_RESTRICT xsum,
+    int64_t groups, int64_t pairs, bool accumulate, float* HWY_RESTRICT c) {
+  static_assert(kVnniNR == 8, "the accumulators below are written out for 8 tokens");
+  if (!accumulate) std::fill(c, c + kVnniNR * kVnniMR, 0.0f);
+  for (int64_t g = 0; g < groups; ++g) {
+    __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m512i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
+    __m512i c61 = c00, c70 = c00, c71 = c00;
+    for (int64_t k = 0; k < pairs; ++k) {
+      const __m512i a0 = _mm512_loadu_si512(a);
+      const __m512i a1 = _mm512_loadu_si512(a + 16);
+      DotPairs(c00, c01, a0, a1, b + 0);
+      DotPairs(c10, c11, a0, a1, b + 1);
+      DotPairs(c20, c21, a0, a1, b + 2);
+      DotPairs(c30, c31, a0, a1, b + 3);
+      DotPairs(c40, c41, a0, a1, b + 4);
+      DotPairs(c50, c51, a0, a1, b + 5);
+      DotPairs(c60, c61, a0, a1, b + 6);
+      DotPairs(c70, c71, a0, a1, b + 7);
+      a += kVnniMR;
+      b += kVnniNR;
+    }
+    const __m512 s0 = _mm512_loadu_ps(s), s1 = _mm512_loadu_ps(s + 16);
+    const __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);
+    auto flush = [&](int j, __m512i i0, __m512i i1) {
+      const __m512 dj = _mm512_set1_ps(d[j]);
+      const __m512 xj = _mm512_set1_ps(xsum[j]);
+      float* cj = c + j * kVnniMR;
+      __m512 f0 = _mm512_fmadd_ps(b0, xj, _mm512_loadu_ps(cj));
+      __m512 f1 = _mm512_fmadd_ps(b1, xj, _mm512_loadu_ps(cj + 16));
+      f0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), _mm512_mul_ps(s0, dj), f0);
+      f1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(s1, dj), f1);
+      _mm512_storeu_ps(cj, f0);
+      _mm512_storeu_ps(cj + 16, f1);
+    };
+    flush(0, c00, c01);
+    flush(1, c10, c11);
+    flush(2, c20, c21);
+    flush(3, c30, c31);
+    flush(4, c40, c41);
+    flush(5, c50, c51);
+    flush(6, c60, c61);
+    flush(7, c70, c71);
+    s += kVnniMR;
+    bias += kVnniMR;
+    d += kVnniNR;
+    xsum += kVnniNR;
+  }
+}
+#pragma GCC diagnostic pop
+
+// Unpacks rows [r0, r0 + n), columns [c0, c0 + cn) of a 2/4/8-bit affine matrix as int16
+// (out[i * cn + k]) in the permuted order of UnpackGroupPermuted.
+template <int kBits, int kGroup>
+void UnpackRowsInt16(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                     int16_t* out) {
+  const ChunkTag<kBits, kGroup> d16;
+  constexpr int64_t kGroupWords = kGroup * kBits / 16;
+  const int64_t row_words = w.cols * kBits / 16;
+  for (int64_t i = 0; i < n; ++i) {
+    const uint16_t* wr =
+        static_cast<const uint16_t*>(w.data) + (r0 + i) * row_words + c0 * kBits / 16;
+    auto* o = reinterpret_cast<uint16_t*>(out + i * cn);
+    for (int64_t g = 0; g < cn / kGroup; ++g) {
+      UnpackGroupPermuted<kBits, kGroup>(d16, wr + g * kGroupWords, o + g * kGroup);
+    }
+  }
+}
+
+using RowsInt16Fn = void (*)(const WeightMatrix&, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                             int16_t* out);
+
+// Where token panel p's values of the k block at k0 go in the packed chunk [s0, s0 + sn):
+// pairs at q + [(k0 - s0) / 2 * panels + p * kn / 2] * NR, group statistics at
+// d/xsum + [(k0 - s0) / G * panels + p * kn / G] * NR.
+struct VnniTokens {
+  int32_t* q;
+  float* d;
+  float* xsum;
+  int64_t panels;
+};
+
+// Quantizes token panel p (tokens NR*p.. , zeros past n_tokens) of columns [s0, s0 + sn) into
+// `out`, per group, in `order` (ColumnOrder, the weights' permuted order) two values per lane.
+void PackTokenPanelVnni(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
+                        int64_t p, int64_t s0, int64_t sn, int64_t kc, ColumnOrder order,
+                        VnniTokens out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  // perm[i]: the natural index within a group of the value at permuted position i.
+  thread_local std::vector<int32_t> perm;
+  perm.resize(static_cast<size_t>(group));
+  for (int64_t base = 0; base < group; base += order.P * order.L) {
+    for (int64_t j = 0; j < order.P; ++j) {
+      for (int64_t k = 0; k < order.L; ++k) {
+        perm[static_cast<size_t>(base + j * order.L + k)] = static_cast<int32_t>(base + order.P * k + j);
+      }
+    }
+  }
+  HWY_ALIGN int32_t q[128];  // one group, natural order
+  for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
+    const int64_t kn = std::min(kc, cols - k0);
+    int32_t* qd = out.q + ((k0 - s0) / 2 * out.panels + p * kn / 2) * kVnniNR;
+    float* dd = out.d + ((k0 - s0) / group * out.panels + p * kn / group) * kVnniNR;
+    float* sd = out.xsum + ((k0 - s0) / group * out.panels + p * kn / group) * kVnniNR;
+    for (int64_t j = 0; j < kVnniNR; ++j) {
+      const int64_t t = p * kVnniNR + j;
+      for (int64_t gi = 0; gi < kn / group; ++gi) {
+        int32_t* dst = qd + gi * group / 2 * kVnniNR + j;
+        if (t >= n_tokens) {
+          for (int64_t m = 0; m < group / 2; ++m) dst[m * kVnniNR] = 0;
+          dd[gi * kVnniNR + j] = sd[gi * kVnniNR + j] = 0.0f;
+          continue;
+        }
+        const float* xg = x + t * cols + k0 + gi * group;
+        float amax, sum;
+        AbsMaxAndSum(xg, group, amax, sum);
+        dd[gi * kVnniNR + j] = amax / 32767.0f;
+        sd[gi * kVnniNR + j] = sum;
+        const auto inv = hn::Set(df, amax > 0.0f ? 32767.0f / amax : 0.0f);
+        const auto lim = hn::Set(di, 32767);
+        for (int64_t c = 0; c < group; c += N) {
+          // Round to nearest even, as std::nearbyint in the decode kernels' QuantizeXPermuted.
+          const auto v = hn::NearestInt(hn::Mul(hn::LoadU(df, xg + c), inv));
+          hn::Store(hn::Min(hn::Max(v, hn::Neg(lim)), lim), di, q + c);
+        }
+        for (int64_t m = 0; m < group / 2; ++m) {
+          const uint32_t lo = static_cast<uint16_t>(q[perm[static_cast<size_t>(2 * m)]]);
+          const uint32_t hi = static_cast<uint16_t>(q[perm[static_cast<size_t>(2 * m + 1)]]);
+          dst[m * kVnniNR] = static_cast<int32_t>(lo | hi << 16);
+        }
+      }
+    }
+  }
+}
+
+// The prefill GEMM of kernel_prefill-inl.h (PrefillGemm) with int16 panels and MicroKernelVnni.
+void PrefillGemmVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                     ThreadPool& pool, RowsInt16Fn unpack, ColumnOrder order) {
+  const hn::ScalableTag<float> df;  // 16 lanes: StoreTaskRows moves MR = 2 vectors at a time
+  constexpr int64_t MR = kVnniMR, NR = kVnniNR;
+  const int64_t cols = w.cols, group = w.group_size;
+  const int64_t kc = std::min(cols, kKc);
+  const int64_t pack_cols = std::min(cols, kPackCols);
+  const int64_t panels = (n_tokens + NR - 1) / NR;
+  const int64_t pack_groups = pack_cols / group;
+  thread_local hwy::AlignedFreeUniquePtr<int32_t[]> bq_buf;
+  thread_local hwy::AlignedFreeUniquePtr<float[]> bstat_buf;
+  thread_local size_t bq_size = 0, bstat_size = 0;
+  const size_t bq_need = static_cast<size_t>(panels * NR * pack_cols / 2);
+  const size_t bstat_need = static_cast<size_t>(2 * panels * NR * pack_groups);
+  if (bq_size < bq_need) {
+    bq_buf = hwy::AllocateAligned<int32_t>(bq_need);
+    bq_size = bq_need;
+  }
+  if (bstat_size < bstat_need) {
+    bstat_buf = hwy::AllocateAligned<float>(bstat_need);
+    bstat_size = bstat_need;
+  }
+  const VnniTokens tokens{bq_buf.get(), bstat_buf.get(),
+                          bstat_buf.get() + panels * NR * pack_groups, panels};
+  const int64_t row_panels = (w.rows + MR - 1) / MR;
+  const int64_t per_task = std::clamp<int64_t>(row_panels / (2 * pool.size()), 1, kMaxRowPanels);
+  const int64_t tasks = (row_panels + per_task - 1) / per_task;
+  const int64_t kc_groups = kc / group;
+
+  for (int64_t s0 = 0; s0 < cols; s0 += pack_cols) {
+    const int64_t sn = std::min(pack_cols, cols - s0);
+    pool.parallel_for(panels, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        PackTokenPanelVnni(x, n_tokens, cols, group, p, s0, sn, kc, order, tokens);
+      }
+    });
+    pool.parallel_for_grain(tasks, 1, [&](int64_t task0, int64_t task1) {
+      thread_local hwy::AlignedFreeUniquePtr<int16_t[]> rows_buf;
+      thread_local hwy::AlignedFreeUniquePtr<int32_t[]> ap_buf;
+      thread_local hwy::AlignedFreeUniquePtr<float[]> sb_buf, cacc_buf;
+      thread_local std::vector<float> row_sb;
+      thread_local size_t rows_size = 0, sb_size = 0, cacc_size = 0;
+      const size_t block_need = static_cast<size_t>(per_task * MR * kc);
+      if (rows_size < block_need) {
+        rows_buf = hwy::AllocateAligned<int16_t>(block_need);
+        ap_buf = hwy::AllocateAligned<int32_t>(block_need / 2);
+        rows_size = block_need;
+      }
+      const size_t sb_need = static_cast<size_t>(2 * per_task * MR * kc_groups);
+      if (sb_size < sb_need) {
+        sb_buf = hwy::AllocateAligned<float>(sb_need);
+        sb_size = sb_need;
+      }
+      const size_t cacc_need = static_cast<size_t>(per_task * panels * NR * MR);
+      if (cacc_size < cacc_need) {
+        cacc_buf = hwy::AllocateAligned<float>(cacc_need);
+        cacc_size = cacc_need;
+      }
+      row_sb.resize(static_cast<size_t>(2 * kc_groups));
+      int16_t* rows = rows_buf.get();
+      int32_t* ap = ap_buf.get();
+      float* cacc = cacc_buf.get();
+      for (int64_t task = task0; task < task1; ++task) {
+        const int64_t q0 = task * per_task;
+        const int64_t nq = std::min(per_task, row_panels - q0);
+        const int64_t r0 = q0 * MR;
+        const int64_t nr = std::min(nq * MR, w.rows - r0);
+        for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
+          const int64_t kn = std::min(kc, cols - k0);
+          const int64_t gn = kn / group;
+          unpack(w, r0, nr, k0, kn, rows);
+          if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, int16_t{0});
+          // Scales and biases of the block: [row panel][group][MR] each, zero past the rows.
+          float* sp = sb_buf.get();
+          float* bp = sp + nq * gn * MR;
+          std::fill(sp, sp + 2 * nq * gn * MR, 0.0f);
+          for (int64_t i = 0; i < nr; ++i) {
+            const int64_t off = (r0 + i) * (cols / group) + k0 / group;
+            ToFloat(w.scale_type, w.scales, off, gn, row_sb.data());
+            ToFloat(w.scale_type, w.biases, off, gn, row_sb.data() + gn);
+            const int64_t qi = i / MR, ii = i % MR;
+            for (int64_t g = 0; g < gn; ++g) {
+              sp[(qi * gn + g) * MR + ii] = row_sb[static_cast<size_t>(g)];
+              bp[(qi * gn + g) * MR + ii] = row_sb[static_cast<size_t>(gn + g)];
+            }
+          }
+          for (int64_t qi = 0; qi < nq; ++qi) {
+            TransposeToPanel(reinterpret_cast<const int32_t*>(rows + qi * MR * kn), MR, kn / 2,
+                             ap + qi * MR * kn / 2);
+          }
+          const int64_t kb = k0 - s0;
+          for (int64_t qi = 0; qi < nq; ++qi) {
+            for (int64_t p = 0; p < panels; ++p) {
+              MicroKernelVnni(
+                  ap + qi * MR * kn / 2, tokens.q + (kb / 2 * panels + p * kn / 2) * NR,
+                  sp + qi * gn * MR, bp + qi * gn * MR,
+                  tokens.d + (kb / group * panels + p * gn) * NR,
+                  tokens.xsum + (kb / group * panels + p * gn) * NR, gn, group / 2, k0 > s0,
+                  cacc + (qi * panels + p) * NR * MR);
+            }
+          }
+        }
+        StoreTaskRows(df, cacc, {r0, nq, MR}, {panels, NR, n_tokens}, w.rows, s0 > 0, y);
+      }
+    });
+  }
+}
+
+// Whether PrefillVnni serves w on this CPU.
+bool UsesVnniPrefill(const WeightMatrix& w) {
+  return w.format == WeightFormat::Affine && (w.bits == 2 || w.bits == 4 || w.bits == 8) &&
+         HasAvx512Vnni();
+}
+
+// Prefill of a 2/4/8-bit affine matrix with PrefillGemmVnni; false when w is another format.
+bool PrefillVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                 ThreadPool& pool) {
+  if (!UsesVnniPrefill(w)) return false;
+  return WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() {
+    PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsInt16<B, G>, PermutedOrder<B, G>());
+  });
+}
+
+#else
+
+bool UsesVnniPrefill(const WeightMatrix&) { return false; }
+bool PrefillVnni(const WeightMatrix&, const float*, int64_t, float*, ThreadPool&) { return false; }
+
+#endif  // ALLM_X86_AVX512
+
+}  // namespace HWY_NAMESPACE
+}  // namespace abstractllm::engine::ops::kernels
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
