@@ -92,20 +92,23 @@ inline bool int8_activations_enabled() {
 inline int64_t prefetch_distance() {
   static const int64_t d = [] {
     const char* v = std::getenv("ABSTRACTLLM_PREFETCH_BYTES");
-    return v != nullptr ? std::atoll(v) : int64_t{4096};
+    return v != nullptr ? std::atoll(v) : int64_t{8192};
   }();
   return d;
 }
-// A non-temporal prefetch that the compiler keeps: GCC 12 deletes loops whose only statements
-// are __builtin_prefetch calls, and, depending on the code around it, dropped the prefetch in a
-// decode kernel's loop (13 % slower streaming); an asm volatile is never removed. (A prefetch of
-// each row's scales and biases 4 rows ahead had never run for that reason; made to run, it
-// measured slower on the device host's Xeon and within noise here, so it is gone.)
+// A prefetch into L2 (prefetcht1) that the compiler keeps: GCC 12 deletes loops whose only
+// statements are __builtin_prefetch calls, and, depending on the code around it, dropped the
+// prefetch in a decode kernel's loop (13 % slower streaming); an asm volatile is never removed.
+// Into L2 rather than non-temporal: on Zen 4, with the VNNI decode kernel, prefetchnta 4 KiB
+// ahead streamed Llama-1B's linears at 20-22 t/s on one thread and 34-37 on two, prefetcht1
+// 8 KiB ahead at 24-29 and 38-47 (BM_Llama1BDecodeLinears, four interleaved rounds); prefetcht0
+// was the slowest. (A prefetch of each row's scales and biases 4 rows ahead measured slower on
+// the device host's Xeon and within noise on Zen 3, so there is none.)
 inline void prefetch(const void* p) {
 #if defined(__x86_64__) || defined(__i386__)
-  asm volatile("prefetchnta %0" : : "m"(*static_cast<const char*>(p)));
+  asm volatile("prefetcht1 %0" : : "m"(*static_cast<const char*>(p)));
 #elif defined(__aarch64__)
-  asm volatile("prfm pldl1strm, %0" : : "Q"(*static_cast<const char*>(p)));
+  asm volatile("prfm pldl2keep, %0" : : "Q"(*static_cast<const char*>(p)));
 #else
   __builtin_prefetch(p, 0, 0);
 #endif

@@ -30,6 +30,7 @@
 #include <hwy/highway.h>
 
 #include "engine/ops/kernel_affine_int8-inl.h"
+#include "engine/ops/kernel_decode_vnni-inl.h"
 #include "engine/ops/kernel_helpers-inl.h"
 #include "engine/ops/kernel_prefill-inl.h"
 #include "engine/ops/kernel_prefill_vnni-inl.h"
@@ -454,6 +455,9 @@ void Decode(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   }
 #endif
   if (w.format == WeightFormat::Affine) {
+    const WeightMatrix* ws[1] = {&w};
+    float* ys[1] = {y};
+    if (DecodeTwoPassGroup(ws, ys, 1, x, pool)) return;
     if (WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() { DecodeAffine<B, G>(w, x, y, pool); }) ||
         WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() { DecodeOddBits<B, G>(w, x, y, pool); })) {
       return;
@@ -523,6 +527,7 @@ bool LinearGroupImpl(const WeightMatrix* const* ws, float* const* ys, int n, con
       return false;
     }
   }
+  if (DecodeTwoPassGroup(ws, ys, n, x, pool)) return true;
   return WithBitsAndGroup<2, 4, 8>(
       w0, [&]<int B, int G>() { DecodeAffineGroup<B, G>(ws, ys, n, x, pool); });
 }
@@ -530,6 +535,7 @@ bool LinearGroupImpl(const WeightMatrix* const* ws, float* const* ys, int n, con
 // Levels the activations are rounded to (see activation_levels in kernel_linear.hpp).
 int ActivationLevelsImpl(const WeightMatrix& w, int64_t n_tokens) {
   if (UsesInt8Activations(w)) return 127;
+  if (n_tokens == 1 && UsesVnniDecode(w)) return kTwoPassLevels;
   if (w.format == WeightFormat::Affine && n_tokens == 1) return 32767;
   if (n_tokens > 1 && UsesVnniPrefill(w)) return 32767;
   return 0;

@@ -1,0 +1,235 @@
+// Decode (n_tokens == 1) of 4-bit affine weights on AVX-512 VNNI (vpdpbusd, u8 x s8), included
+// by kernel_linear.cpp once per SIMD target (Highway's -inl.h convention); the code exists on
+// the AVX-512 targets and runs where the CPU has AVX512-VNNI (Zen 4, Ice Lake and up).
+//
+// Numerics: two int8 passes carry the activations at the int16 kernels' precision. Per weight
+// group, d_g = max|x_g| / 127 and v = x / d_g in [-127, 127] is split into q1 = round(v) and
+// q2 = round((v - q1) * 256) in [-128, 127] (a residual that would round to +128 moves one step
+// into q1), so x = d_g * (q1 + q2 / 256) within d_g / 512 = max|x_g| / 65024 — the int16
+// kernels' max|x_g| / 65534, a hair coarser. The integer sums sum_c q_c * q1_c and
+// sum_c q_c * q2_c are exact in int32 and combine exactly as 256 * S1 + S2 (|.| < 2^25), then
+//   y_r = sum_g s_rg * (d_g / 256) * (256 * S1_g + S2_g)  +  sum_g b_rg * sum_c x_c.
+//
+// Why: the int16 kernel spends ~21 instructions per 64 4-bit weights (unpack to 16-bit lanes,
+// vpmaddwd, vpaddd) and is compute-bound on Zen 4 at ~16 GB/s per core; here a group of 64 is
+// one 32-byte load, three instructions to split the nibbles, four vpdpbusd and the combine.
+//
+// Layout (as kernel_affine_int8-inl.h): a chunk of C = min(group, 64) values is C/2 packed
+// bytes, byte i holding value 2i in its low nibble and 2i+1 in its high nibble; the activations
+// of a chunk are stored as its C/2 even values then its C/2 odd ones, for q1 and q2 alike.
+#if defined(ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_
+#undef ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_
+#else
+#define ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_
+#endif
+
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+#if HWY_ARCH_X86
+#include <immintrin.h>
+#endif
+
+#include "engine/ops/kernel_affine_int8-inl.h"
+#include "engine/ops/kernel_helpers-inl.h"
+#include "engine/ops/kernel_prefill_vnni-inl.h"
+#include "engine/ops/thread_pool.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace abstractllm::engine::ops::kernels {
+namespace HWY_NAMESPACE {
+
+// The rounding step of the two-pass activations, as activation_levels reports it: d_g / 256 =
+// max|x_g| / (127 * 256).
+constexpr int kTwoPassLevels = 127 * 256;
+
+#if ALLM_X86_AVX512
+
+// Splits one token's activations (cols values) per group into q1 and q2 (chunk order), with
+// dx[g] = d_g / 256 (the factor of 256 * S1 + S2) and xsum[g] the exact float sum.
+template <int kGroup>
+void QuantizeTwoPassInt8(const float* x, int64_t cols, int8_t* q1, int8_t* q2, float* dx,
+                         float* xsum) {
+  namespace hn = hwy::HWY_NAMESPACE;
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  constexpr int kChunk = kGroup < 64 ? kGroup : 64;
+  constexpr int kHalf = kChunk / 2;
+  HWY_ALIGN int32_t a_buf[kGroup], b_buf[kGroup];  // one group, natural order
+  for (int64_t g = 0; g < cols / kGroup; ++g) {
+    const float* xg = x + g * kGroup;
+    float amax, sum;
+    AbsMaxAndSum(xg, kGroup, amax, sum);
+    dx[g] = amax / 127.0f / 256.0f;
+    xsum[g] = sum;
+    const auto inv = hn::Set(df, amax > 0.0f ? 127.0f / amax : 0.0f);
+    for (int64_t c = 0; c < kGroup; c += N) {
+      const auto v = hn::Mul(hn::LoadU(df, xg + c), inv);
+      auto a = hn::Round(v);                                 // half to even, as MLX rounds
+      auto b = hn::Round(hn::Mul(hn::Sub(v, a), hn::Set(df, 256.0f)));  // v - a: exact
+      // b = 128 only when v - a is (almost) +0.5, where a <= 126: carry one step into a.
+      const auto carry = hn::Gt(b, hn::Set(df, 127.0f));
+      a = hn::IfThenElse(carry, hn::Add(a, hn::Set(df, 1.0f)), a);
+      b = hn::IfThenElse(carry, hn::Sub(b, hn::Set(df, 256.0f)), b);
+      hn::Store(hn::ConvertTo(di, a), di, a_buf + c);
+      hn::Store(hn::ConvertTo(di, b), di, b_buf + c);
+    }
+    // Chunk order: each chunk's even values, then its odd ones.
+    for (int base = 0; base < kGroup; base += kChunk) {
+      int8_t* o1 = q1 + g * kGroup + base;
+      int8_t* o2 = q2 + g * kGroup + base;
+      for (int i = 0; i < kHalf; ++i) {
+        o1[i] = static_cast<int8_t>(a_buf[base + 2 * i]);
+        o1[kHalf + i] = static_cast<int8_t>(a_buf[base + 2 * i + 1]);
+        o2[i] = static_cast<int8_t>(b_buf[base + 2 * i]);
+        o2[kHalf + i] = static_cast<int8_t>(b_buf[base + 2 * i + 1]);
+      }
+    }
+  }
+}
+
+// acc += u . x over 32 bytes (vpdpbusd: unsigned bytes u, signed bytes x, four products per
+// int32 lane). Inline assembly: with the intrinsic GCC 12 copies the accumulator to another
+// register on every use (see DotPairs in kernel_prefill_vnni-inl.h); {evex} because the
+// assembler may pick the VEX form (AVX-VNNI), which Zen 4 does not have.
+__attribute__((target("avx512vnni"))) HWY_INLINE void DotBytes(__m256i& acc, __m256i u,
+                                                               const int8_t* x) {
+  asm("%{evex%} vpdpbusd %1, %2, %0" : "+v"(acc) : "m"(*reinterpret_cast<const __m256i*>(x)), "v"(u));
+}
+
+// 256 * S1 + S2 over one group: int32 lanes summing to the group's integer dot product with the
+// activations at the two-pass precision.
+template <int kGroup>
+__attribute__((target("avx512vnni"))) HWY_INLINE __m256i GroupDotTwoPass(const uint8_t* w,
+                                                                          const int8_t* x1,
+                                                                          const int8_t* x2) {
+  __m256i s1 = _mm256_setzero_si256(), s2 = _mm256_setzero_si256();
+  if constexpr (kGroup == 32) {
+    const __m256i u = Unpack32(w);
+    DotBytes(s1, u, x1);
+    DotBytes(s2, u, x2);
+  } else {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int c = 0; c < kGroup / 64; ++c) {
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * c));
+      const __m256i lo = _mm256_and_si256(b, m4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), m4);
+      DotBytes(s1, lo, x1 + 64 * c);
+      DotBytes(s1, hi, x1 + 64 * c + 32);
+      DotBytes(s2, lo, x2 + 64 * c);
+      DotBytes(s2, hi, x2 + 64 * c + 32);
+    }
+  }
+  return _mm256_add_epi32(_mm256_slli_epi32(s1, 8), s2);
+}
+
+template <int kGroup>
+__attribute__((target("avx512vnni"))) void DecodeRowsTwoPass(const WeightMatrix& w,
+                                                             const int8_t* x1, const int8_t* x2,
+                                                             const float* dx, const float* xsum,
+                                                             float* y, int64_t begin,
+                                                             int64_t end) {
+  const int64_t groups = w.cols / kGroup;
+  const int64_t row_bytes = w.cols / 2;
+  constexpr int64_t kGroupBytes = kGroup / 2;
+  thread_local std::vector<float> buf;
+  if (buf.size() < static_cast<size_t>(groups)) buf.resize(static_cast<size_t>(groups));
+  float* fac = buf.data();
+  const int64_t dist = detail::prefetch_distance();
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
+    const float bsum = RowFactors(w, r, groups, dx, xsum, fac);
+    __m256 f0 = _mm256_setzero_ps(), f1 = _mm256_setzero_ps();
+    int64_t g = 0;
+    for (; g + 2 <= groups; g += 2) {
+      detail::prefetch_span<2 * kGroupBytes>(wr + g * kGroupBytes, dist);
+      const __m256i i0 = GroupDotTwoPass<kGroup>(wr + g * kGroupBytes, x1 + g * kGroup,
+                                                 x2 + g * kGroup);
+      const __m256i i1 = GroupDotTwoPass<kGroup>(wr + (g + 1) * kGroupBytes,
+                                                 x1 + (g + 1) * kGroup, x2 + (g + 1) * kGroup);
+      f0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(fac[g]), f0);
+      f1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(fac[g + 1]), f1);
+    }
+    if (g < groups) {
+      const __m256i i0 = GroupDotTwoPass<kGroup>(wr + g * kGroupBytes, x1 + g * kGroup,
+                                                 x2 + g * kGroup);
+      f0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(fac[g]), f0);
+    }
+    y[r] = HorizontalSum(_mm256_add_ps(f0, f1)) + bsum;
+  }
+}
+
+// Whether DecodeTwoPass serves w on this CPU.
+bool UsesVnniDecode(const WeightMatrix& w) {
+  return w.format == WeightFormat::Affine && w.bits == 4 && HasAvx512Vnni();
+}
+
+// n matrices sharing x (same bits, group and cols; see DecodeAffineGroup) with the two-pass
+// kernel; false when w is not 4-bit affine or the CPU lacks VNNI.
+bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                        ThreadPool& pool) {
+  const WeightMatrix& w0 = *ws[0];
+  if (!UsesVnniDecode(w0)) return false;
+  auto run = [&]<int kGroup>() {
+    const int64_t cols = w0.cols, groups = cols / kGroup;
+    thread_local std::vector<int8_t> q_buf;
+    thread_local std::vector<float> s_buf;
+    q_buf.resize(static_cast<size_t>(2 * cols));
+    s_buf.resize(static_cast<size_t>(2 * groups));
+    // Pointers, not the thread_local names: inside the tasks those name the worker's buffers.
+    const int8_t* x1 = q_buf.data();
+    const int8_t* x2 = x1 + cols;
+    const float* dx = s_buf.data();
+    const float* xsum = dx + groups;
+    QuantizeTwoPassInt8<kGroup>(x, cols, q_buf.data(), q_buf.data() + cols, s_buf.data(),
+                                s_buf.data() + groups);
+    int64_t total = 0;
+    for (int i = 0; i < n; ++i) total += ws[i]->rows;
+    const int64_t row_bytes = cols / 2;
+    const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
+    const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) * 8));
+    pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
+      int64_t first = 0;  // global index of matrix i's row 0
+      for (int i = 0; i < n && b < e; ++i) {
+        const int64_t rows = ws[i]->rows;
+        if (b < first + rows) {
+          const int64_t stop = std::min(e, first + rows);
+          DecodeRowsTwoPass<kGroup>(*ws[i], x1, x2, dx, xsum, ys[i], b - first, stop - first);
+          b = stop;
+        }
+        first += rows;
+      }
+    });
+  };
+  if (w0.group_size == 32) {
+    run.template operator()<32>();
+  } else if (w0.group_size == 64) {
+    run.template operator()<64>();
+  } else if (w0.group_size == 128) {
+    run.template operator()<128>();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+#else
+
+bool UsesVnniDecode(const WeightMatrix&) { return false; }
+bool DecodeTwoPassGroup(const WeightMatrix* const*, float* const*, int, const float*,
+                        ThreadPool&) {
+  return false;
+}
+
+#endif  // ALLM_X86_AVX512
+
+}  // namespace HWY_NAMESPACE
+}  // namespace abstractllm::engine::ops::kernels
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
