@@ -1,4 +1,4 @@
-// Decode (n_tokens == 1) of 4-bit affine weights on AVX-512 VNNI (vpdpbusd, u8 x s8), included
+// Decode (n_tokens == 1) of 4- and 8-bit affine weights on AVX-512 VNNI (vpdpbusd, u8 x s8), included
 // by kernel_linear.cpp once per SIMD target (Highway's -inl.h convention); the code exists on
 // the AVX-512 targets and runs where the CPU has AVX512-VNNI (Zen 4, Ice Lake and up).
 //
@@ -7,16 +7,20 @@
 // q2 = round((v - q1) * 256) in [-128, 127] (a residual that would round to +128 moves one step
 // into q1), so x = d_g * (q1 + q2 / 256) within d_g / 512 = max|x_g| / 65024 — the int16
 // kernels' max|x_g| / 65534, a hair coarser. The integer sums sum_c q_c * q1_c and
-// sum_c q_c * q2_c are exact in int32 and combine exactly as 256 * S1 + S2 (|.| < 2^25), then
+// sum_c q_c * q2_c are exact in int32 and combine exactly as 256 * S1 + S2 (|.| < 2^28 for
+// 8-bit groups of 128), then
 //   y_r = sum_g s_rg * (d_g / 256) * (256 * S1_g + S2_g)  +  sum_g b_rg * sum_c x_c.
 //
 // Why: the int16 kernel spends ~21 instructions per 64 4-bit weights (unpack to 16-bit lanes,
 // vpmaddwd, vpaddd) and is compute-bound on Zen 4 at ~16 GB/s per core; here a group of 64 is
 // one 32-byte load, three instructions to split the nibbles, four vpdpbusd and the combine.
 //
-// Layout (as kernel_affine_int8-inl.h): a chunk of C = min(group, 64) values is C/2 packed
-// bytes, byte i holding value 2i in its low nibble and 2i+1 in its high nibble; the activations
-// of a chunk are stored as its C/2 even values then its C/2 odd ones, for q1 and q2 alike.
+// Layout, 4-bit (as kernel_affine_int8-inl.h): a chunk of C = min(group, 64) values is C/2
+// packed bytes, byte i holding value 2i in its low nibble and 2i+1 in its high nibble; the
+// activations of a chunk are stored as its C/2 even values then its C/2 odd ones, for q1 and q2
+// alike. 8-bit: a byte per value, which vpdpbusd takes as it is; activations in natural order.
+// (Tried and not kept: 512-bit vectors of two 4-bit groups, 40 % fewer instructions, measured
+// slower on Zen 4 — 12.8-14.6 against 14.9-16.6 GB/s in cache, BM_DecodeHot 4-bit.)
 #if defined(ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_
 #undef ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_
@@ -51,7 +55,7 @@ constexpr int kTwoPassLevels = 127 * 256;
 
 // Splits one token's activations (cols values) per group into q1 and q2 (chunk order), with
 // dx[g] = d_g / 256 (the factor of 256 * S1 + S2) and xsum[g] the exact float sum.
-template <int kGroup>
+template <int kBits, int kGroup>
 void QuantizeTwoPassInt8(const float* x, int64_t cols, int8_t* q1, int8_t* q2, float* dx,
                          float* xsum) {
   namespace hn = hwy::HWY_NAMESPACE;
@@ -79,6 +83,13 @@ void QuantizeTwoPassInt8(const float* x, int64_t cols, int8_t* q1, int8_t* q2, f
       hn::Store(hn::ConvertTo(di, a), di, a_buf + c);
       hn::Store(hn::ConvertTo(di, b), di, b_buf + c);
     }
+    if constexpr (kBits == 8) {  // one value per byte: natural order
+      for (int i = 0; i < kGroup; ++i) {
+        q1[g * kGroup + i] = static_cast<int8_t>(a_buf[i]);
+        q2[g * kGroup + i] = static_cast<int8_t>(b_buf[i]);
+      }
+      continue;
+    }
     // Chunk order: each chunk's even values, then its odd ones.
     for (int base = 0; base < kGroup; base += kChunk) {
       int8_t* o1 = q1 + g * kGroup + base;
@@ -104,12 +115,18 @@ __attribute__((target("avx512vnni"))) HWY_INLINE void DotBytes(__m256i& acc, __m
 
 // 256 * S1 + S2 over one group: int32 lanes summing to the group's integer dot product with the
 // activations at the two-pass precision.
-template <int kGroup>
+template <int kBits, int kGroup>
 __attribute__((target("avx512vnni"))) HWY_INLINE __m256i GroupDotTwoPass(const uint8_t* w,
                                                                           const int8_t* x1,
                                                                           const int8_t* x2) {
   __m256i s1 = _mm256_setzero_si256(), s2 = _mm256_setzero_si256();
-  if constexpr (kGroup == 32) {
+  if constexpr (kBits == 8) {  // the bytes are the values
+    for (int c = 0; c < kGroup / 32; ++c) {
+      const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * c));
+      DotBytes(s1, u, x1 + 32 * c);
+      DotBytes(s2, u, x2 + 32 * c);
+    }
+  } else if constexpr (kGroup == 32) {
     const __m256i u = Unpack32(w);
     DotBytes(s1, u, x1);
     DotBytes(s2, u, x2);
@@ -128,15 +145,15 @@ __attribute__((target("avx512vnni"))) HWY_INLINE __m256i GroupDotTwoPass(const u
   return _mm256_add_epi32(_mm256_slli_epi32(s1, 8), s2);
 }
 
-template <int kGroup>
+template <int kBits, int kGroup>
 __attribute__((target("avx512vnni"))) void DecodeRowsTwoPass(const WeightMatrix& w,
                                                              const int8_t* x1, const int8_t* x2,
                                                              const float* dx, const float* xsum,
                                                              float* y, int64_t begin,
                                                              int64_t end) {
   const int64_t groups = w.cols / kGroup;
-  const int64_t row_bytes = w.cols / 2;
-  constexpr int64_t kGroupBytes = kGroup / 2;
+  const int64_t row_bytes = w.cols * kBits / 8;
+  constexpr int64_t kGroupBytes = kGroup * kBits / 8;
   thread_local std::vector<float> buf;
   if (buf.size() < static_cast<size_t>(groups)) buf.resize(static_cast<size_t>(groups));
   float* fac = buf.data();
@@ -148,15 +165,15 @@ __attribute__((target("avx512vnni"))) void DecodeRowsTwoPass(const WeightMatrix&
     int64_t g = 0;
     for (; g + 2 <= groups; g += 2) {
       detail::prefetch_span<2 * kGroupBytes>(wr + g * kGroupBytes, dist);
-      const __m256i i0 = GroupDotTwoPass<kGroup>(wr + g * kGroupBytes, x1 + g * kGroup,
+      const __m256i i0 = GroupDotTwoPass<kBits, kGroup>(wr + g * kGroupBytes, x1 + g * kGroup,
                                                  x2 + g * kGroup);
-      const __m256i i1 = GroupDotTwoPass<kGroup>(wr + (g + 1) * kGroupBytes,
+      const __m256i i1 = GroupDotTwoPass<kBits, kGroup>(wr + (g + 1) * kGroupBytes,
                                                  x1 + (g + 1) * kGroup, x2 + (g + 1) * kGroup);
       f0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(fac[g]), f0);
       f1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(fac[g + 1]), f1);
     }
     if (g < groups) {
-      const __m256i i0 = GroupDotTwoPass<kGroup>(wr + g * kGroupBytes, x1 + g * kGroup,
+      const __m256i i0 = GroupDotTwoPass<kBits, kGroup>(wr + g * kGroupBytes, x1 + g * kGroup,
                                                  x2 + g * kGroup);
       f0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(fac[g]), f0);
     }
@@ -166,7 +183,7 @@ __attribute__((target("avx512vnni"))) void DecodeRowsTwoPass(const WeightMatrix&
 
 // Whether DecodeTwoPass serves w on this CPU.
 bool UsesVnniDecode(const WeightMatrix& w) {
-  return w.format == WeightFormat::Affine && w.bits == 4 && HasAvx512Vnni();
+  return w.format == WeightFormat::Affine && (w.bits == 4 || w.bits == 8) && HasAvx512Vnni();
 }
 
 // n matrices sharing x (same bits, group and cols; see DecodeAffineGroup) with the two-pass
@@ -175,7 +192,7 @@ bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, 
                         ThreadPool& pool) {
   const WeightMatrix& w0 = *ws[0];
   if (!UsesVnniDecode(w0)) return false;
-  auto run = [&]<int kGroup>() {
+  auto run = [&]<int kBits, int kGroup>() {
     const int64_t cols = w0.cols, groups = cols / kGroup;
     thread_local std::vector<int8_t> q_buf;
     thread_local std::vector<float> s_buf;
@@ -186,11 +203,11 @@ bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, 
     const int8_t* x2 = x1 + cols;
     const float* dx = s_buf.data();
     const float* xsum = dx + groups;
-    QuantizeTwoPassInt8<kGroup>(x, cols, q_buf.data(), q_buf.data() + cols, s_buf.data(),
+    QuantizeTwoPassInt8<kBits, kGroup>(x, cols, q_buf.data(), q_buf.data() + cols, s_buf.data(),
                                 s_buf.data() + groups);
     int64_t total = 0;
     for (int i = 0; i < n; ++i) total += ws[i]->rows;
-    const int64_t row_bytes = cols / 2;
+    const int64_t row_bytes = cols * kBits / 8;
     const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
     const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) * 8));
     pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
@@ -199,23 +216,14 @@ bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, 
         const int64_t rows = ws[i]->rows;
         if (b < first + rows) {
           const int64_t stop = std::min(e, first + rows);
-          DecodeRowsTwoPass<kGroup>(*ws[i], x1, x2, dx, xsum, ys[i], b - first, stop - first);
+          DecodeRowsTwoPass<kBits, kGroup>(*ws[i], x1, x2, dx, xsum, ys[i], b - first, stop - first);
           b = stop;
         }
         first += rows;
       }
     });
   };
-  if (w0.group_size == 32) {
-    run.template operator()<32>();
-  } else if (w0.group_size == 64) {
-    run.template operator()<64>();
-  } else if (w0.group_size == 128) {
-    run.template operator()<128>();
-  } else {
-    return false;
-  }
-  return true;
+  return WithBitsAndGroup<4, 8>(w0, run);
 }
 
 #else
