@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -115,14 +116,17 @@ std::vector<float> random_x(int64_t n, std::mt19937& rng) {
 // 32767 for the int16 decode kernels, 127 for the int8 4-bit kernels) get the bound
 // sum_c |w_c - b_g| * d_g / 2 on top: the most that rounding each activation by half a step can
 // change the result.
+// `shape_x`, when given, rewrites the random activations (tokens x cols) before the check.
 void check_against_reference(const ops::WeightMatrix& w, std::mt19937& rng, bool outliers = false,
-                             std::vector<int64_t> token_counts = {1, 2, 4, 5, 17}) {
+                             std::vector<int64_t> token_counts = {1, 2, 4, 5, 17},
+                             const std::function<void(std::vector<float>&)>& shape_x = {}) {
   static ops::ThreadPool pool1(1), pool2(2), pool3(3);
   for (int64_t n_tokens : token_counts) {
     auto x = random_x(n_tokens * w.cols, rng);
     if (outliers) {  // one large activation every 50 values, as in real LLM hidden states
       for (size_t i = 0; i < x.size(); i += 50) x[i] *= 300.0f;
     }
+    if (shape_x) shape_x(x);
     std::vector<float> ref(static_cast<size_t>(n_tokens * w.rows));
     ops::linear_reference(w, x.data(), n_tokens, ref.data());
     // sum |w*x| per output for the tolerance.
@@ -205,6 +209,26 @@ TEST(Linear, AffineWithOutlierActivations) {
       SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group));
       auto s = make_affine(19, group * 4, bits, group, ops::ScaleType::BF16, rng);
       check_against_reference(s.w, rng, /*outliers=*/true);
+    }
+  }
+}
+
+// Activations a hair below a rounding half-step: with max|x_g| = 127 the int8 step is 1, and
+// 3.499 = 3 + 0.499 leaves a residual whose second byte rounds to 128, one more than int8
+// holds; the two-pass kernels must carry it into the first byte (4 - 128/256), where clamping it
+// to 127 would be off by 0.0029 per value, 1.5x the rounding bound (checked: the test fails
+// then). The other kernels see ordinary values.
+TEST(Linear, ActivationsJustBelowHalfSteps) {
+  std::mt19937 rng(777);
+  for (int bits : {4, 8}) {
+    for (int group : {32, 64, 128}) {
+      SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group));
+      auto s = make_affine(23, group * 3, bits, group, ops::ScaleType::F16, rng);
+      check_against_reference(s.w, rng, false, {1, 3}, [&](std::vector<float>& x) {
+        for (size_t i = 0; i < x.size(); ++i) {
+          x[i] = i % static_cast<size_t>(group) == 0 ? 127.0f : (i % 3 == 0 ? -5.499f : 3.499f);
+        }
+      });
     }
   }
 }
