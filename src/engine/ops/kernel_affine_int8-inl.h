@@ -149,11 +149,8 @@ void DecodeAffine4Int8(const WeightMatrix& w, const float* x, float* y, ThreadPo
   float* dx = xs_buf.data();
   float* xsum = dx + groups;
   QuantizeInt8<kGroup>(x, w.cols, xq, dx, xsum);
-  // Blocks of >= 16 KiB of weights, about eight per thread, handed out dynamically.
-  const int64_t row_bytes = w.cols / 2;
-  const int64_t min_rows = std::max<int64_t>(1, 16384 / row_bytes);
-  const int64_t target = std::max<int64_t>(1, w.rows / (static_cast<int64_t>(pool.size()) * 8));
-  pool.parallel_for_grain(w.rows, std::max(min_rows, target), [&](int64_t b, int64_t e) {
+  const WeightMatrix* ws[1] = {&w};
+  ParallelDecodeRows(ws, 1, w.cols / 2, pool, [&](int, int64_t b, int64_t e) {
     DecodeRowsInt8<kGroup>(w, xq, dx, xsum, y, b, e);
   });
 }

@@ -217,22 +217,8 @@ bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, 
     const float* xsum = dx + groups;
     QuantizeTwoPassInt8<kBits, kGroup>(x, cols, q_buf.data(), q_buf.data() + cols, s_buf.data(),
                                 s_buf.data() + groups);
-    int64_t total = 0;
-    for (int i = 0; i < n; ++i) total += ws[i]->rows;
-    const int64_t row_bytes = cols * kBits / 8;
-    const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
-    const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) * 8));
-    pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
-      int64_t first = 0;  // global index of matrix i's row 0
-      for (int i = 0; i < n && b < e; ++i) {
-        const int64_t rows = ws[i]->rows;
-        if (b < first + rows) {
-          const int64_t stop = std::min(e, first + rows);
-          DecodeRowsTwoPass<kBits, kGroup>(*ws[i], x1, x2, dx, xsum, ys[i], b - first, stop - first);
-          b = stop;
-        }
-        first += rows;
-      }
+    ParallelDecodeRows(ws, n, cols * kBits / 8, pool, [&](int i, int64_t b, int64_t e) {
+      DecodeRowsTwoPass<kBits, kGroup>(*ws[i], x1, x2, dx, xsum, ys[i], b, e);
     });
   };
   return WithBitsAndGroup<4, 8>(w0, run);

@@ -20,6 +20,7 @@
 #endif
 
 #include "engine/ops/kernel_common.hpp"
+#include "engine/ops/thread_pool.hpp"
 
 // Per target: whether the x86 intrinsic paths exist (AVX2 and up): UnpackOdd16 and the 3/5/6-bit
 // kernels built on it, the int8 kernels, the register transpose of the prefill panels.
@@ -106,6 +107,31 @@ bool WithBitsAndGroup(const WeightMatrix& w, Fn&& fn) {
   };
   (for_bits.template operator()<kBits>(), ...);
   return done;
+}
+
+// Runs fn(i, begin, end) on the pool over the rows of the n matrices ws taken as one range
+// (matrix i's rows [begin, end); each matrix row_bytes of weights per row): one parallel region
+// for q/k/v or gate/up. Blocks of rows big enough to stream (>= ~16 KiB of weights), about eight
+// per thread, so a descheduled thread's share is picked up by the others.
+template <class Fn>
+void ParallelDecodeRows(const WeightMatrix* const* ws, int n, int64_t row_bytes, ThreadPool& pool,
+                        Fn&& fn) {
+  int64_t total = 0;
+  for (int i = 0; i < n; ++i) total += ws[i]->rows;
+  const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
+  const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) * 8));
+  pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
+    int64_t first = 0;  // index of matrix i's row 0 in the range
+    for (int i = 0; i < n && b < e; ++i) {
+      const int64_t rows = ws[i]->rows;
+      if (b < first + rows) {
+        const int64_t stop = std::min(e, first + rows);
+        fn(i, b - first, stop - first);
+        b = stop;
+      }
+      first += rows;
+    }
+  });
 }
 
 // max |x_c| and sum x_c over n floats (the per-group statistics of activation quantization).

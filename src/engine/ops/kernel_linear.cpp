@@ -254,24 +254,8 @@ void DecodeAffineGroup(const WeightMatrix* const* ws, float* const* ys, int n, c
   float* dx = xs_buf.data();
   float* xsum = dx + groups;
   QuantizeXPermuted<kBits, kGroup>(x, cols, xq, dx, xsum);
-  int64_t total = 0;
-  for (int i = 0; i < n; ++i) total += ws[i]->rows;
-  // Blocks of rows: big enough to stream (>= ~16 KiB of weights), several per thread so a
-  // descheduled thread's share is picked up by the others.
-  const int64_t row_bytes = cols * kBits / 8;
-  const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
-  const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) * 8));
-  pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
-    int64_t first = 0;  // global index of matrix i's row 0
-    for (int i = 0; i < n && b < e; ++i) {
-      const int64_t rows = ws[i]->rows;
-      if (b < first + rows) {
-        const int64_t end = std::min(e, first + rows);
-        DecodeAffineRows<kBits, kGroup>(*ws[i], xq, dx, xsum, ys[i], b - first, end - first);
-        b = end;
-      }
-      first += rows;
-    }
+  ParallelDecodeRows(ws, n, cols * kBits / 8, pool, [&](int i, int64_t b, int64_t e) {
+    DecodeAffineRows<kBits, kGroup>(*ws[i], xq, dx, xsum, ys[i], b, e);
   });
 }
 
@@ -443,10 +427,8 @@ void DecodeOddBits(const WeightMatrix& w, const float* x, float* y, ThreadPool& 
   const float* dx = xs_buf.data();
   const float* xsum = dx + groups;
   QuantizeXPermuted<16, kGroup>(x, w.cols, xq_buf.data(), xs_buf.data(), xs_buf.data() + groups);
-  const int64_t row_bytes = w.cols * kBits / 8;
-  const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
-  const int64_t target = std::max<int64_t>(1, w.rows / (static_cast<int64_t>(pool.size()) * 8));
-  pool.parallel_for_grain(w.rows, std::max(min_rows, target), [&](int64_t b, int64_t e) {
+  const WeightMatrix* ws[1] = {&w};
+  ParallelDecodeRows(ws, 1, w.cols * kBits / 8, pool, [&](int, int64_t b, int64_t e) {
     DecodeOddBitsRows<kBits, kGroup>(w, xq, dx, xsum, y, b, e);
   });
 }
