@@ -359,77 +359,94 @@ void StoreTaskRows(DF df, const float* cacc, RowBlock rb, TokenPanels tp, int64_
   }
 }
 
-void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                 ThreadPool& pool, RowsFn to_float, ColumnOrder order = {}) {
-  const hn::ScalableTag<float> df;
-  const int64_t MR = 2 * static_cast<int64_t>(hn::Lanes(df));
+// A thread's scratch buffer of at least n elements, aligned for SIMD, grown when a call needs
+// more (buf and size are the caller's thread_local variables).
+template <class T>
+T* AlignedScratch(hwy::AlignedFreeUniquePtr<T[]>& buf, size_t& size, int64_t n) {
+  if (size < static_cast<size_t>(n)) {
+    buf = hwy::AllocateAligned<T>(static_cast<size_t>(n));
+    size = static_cast<size_t>(n);
+  }
+  return buf.get();
+}
+
+// The loop structure both prefill GEMMs share (the float one below, the VNNI one in
+// kernel_prefill_vnni-inl.h). Columns go in passes of kPackCols: pack(p, s0, sn) packs token
+// panel p (NR tokens) of columns [s0, s0 + sn), on the pool. Rows go in tasks of up to
+// kMaxRowPanels panels of MR rows, enough tasks for every thread to take a few (the pool balances
+// them); for each task and each k block of kKc columns, block(r0, nq, nr, k0, kn, s0, cacc) adds
+// the products of rows [r0, r0 + nr) (nq panels) and the packed tokens over columns [k0, k0 + kn)
+// into cacc ([row panel][token panel][NR tokens][MR rows], starting over when k0 == s0); then
+// the task's sums go to y (added to it after the first pass).
+template <class DF, class Pack, class Block>
+void GemmPasses(DF df, const WeightMatrix& w, int64_t n_tokens, int64_t MR, int64_t NR, float* y,
+                ThreadPool& pool, Pack&& pack, Block&& block) {
   const int64_t cols = w.cols;
   const int64_t kc = std::min(cols, kKc);
   const int64_t pack_cols = std::min(cols, kPackCols);
-  const int64_t panels = (n_tokens + kNR - 1) / kNR;
-  // The tokens' columns [s0, s0 + sn), packed (PackTokenPanel).
-  thread_local hwy::AlignedFreeUniquePtr<float[]> bp_buf;
-  thread_local size_t bp_size = 0;
-  const size_t bp_need = static_cast<size_t>(panels * kNR * pack_cols);
-  if (bp_size < bp_need) {
-    bp_buf = hwy::AllocateAligned<float>(bp_need);
-    bp_size = bp_need;
-  }
-  float* bp = bp_buf.get();
+  const int64_t panels = (n_tokens + NR - 1) / NR;
   const int64_t row_panels = (w.rows + MR - 1) / MR;
-  // Enough tasks for every thread to take a few (the pool balances them), none over the cap.
   const int64_t per_task =
       std::clamp<int64_t>(row_panels / (2 * pool.size()), 1, kMaxRowPanels);
   const int64_t tasks = (row_panels + per_task - 1) / per_task;
-
   for (int64_t s0 = 0; s0 < cols; s0 += pack_cols) {
     const int64_t sn = std::min(pack_cols, cols - s0);
     pool.parallel_for(panels, [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
-        PackTokenPanel(x, n_tokens, cols, p, panels, s0, sn, kc, order, bp);
-      }
+      for (int64_t p = p0; p < p1; ++p) pack(p, s0, sn);
     });
     pool.parallel_for_grain(tasks, 1, [&](int64_t task0, int64_t task1) {
-      thread_local hwy::AlignedFreeUniquePtr<float[]> rows_buf, ap_buf, cacc_buf;
-      thread_local size_t rows_size = 0, cacc_size = 0;
-      const size_t block_need = static_cast<size_t>(per_task * MR * kc);
-      if (rows_size < block_need) {
-        rows_buf = hwy::AllocateAligned<float>(block_need);
-        ap_buf = hwy::AllocateAligned<float>(block_need);
-        rows_size = block_need;
-      }
-      const size_t cacc_need = static_cast<size_t>(per_task * panels * kNR * MR);
-      if (cacc_size < cacc_need) {
-        cacc_buf = hwy::AllocateAligned<float>(cacc_need);
-        cacc_size = cacc_need;
-      }
-      float* rows = rows_buf.get();
-      float* ap = ap_buf.get();
-      float* cacc = cacc_buf.get();
+      thread_local hwy::AlignedFreeUniquePtr<float[]> cacc_buf;
+      thread_local size_t cacc_size = 0;
+      float* cacc = AlignedScratch(cacc_buf, cacc_size, per_task * panels * NR * MR);
       for (int64_t task = task0; task < task1; ++task) {
         const int64_t q0 = task * per_task;
         const int64_t nq = std::min(per_task, row_panels - q0);
         const int64_t r0 = q0 * MR;
         const int64_t nr = std::min(nq * MR, w.rows - r0);
         for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
-          const int64_t kn = std::min(kc, cols - k0);
-          to_float(w, r0, nr, k0, kn, rows);
-          if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, 0.0f);
-          for (int64_t qi = 0; qi < nq; ++qi) {
-            TransposeToPanel(rows + qi * MR * kn, MR, kn, ap + qi * MR * kn);
-          }
-          const float* bblock = bp + (k0 - s0) * panels * kNR;
-          for (int64_t qi = 0; qi < nq; ++qi) {
-            for (int64_t p = 0; p < panels; ++p) {
-              MicroKernelMRx6(df, ap + qi * MR * kn, bblock + p * kn * kNR, kn, k0 > s0,
-                              cacc + (qi * panels + p) * kNR * MR);
-            }
-          }
+          block(r0, nq, nr, k0, std::min(kc, cols - k0), s0, cacc);
         }
-        StoreTaskRows(df, cacc, {r0, nq, MR}, {panels, kNR, n_tokens}, w.rows, s0 > 0, y);
+        StoreTaskRows(df, cacc, {r0, nq, MR}, {panels, NR, n_tokens}, w.rows, s0 > 0, y);
       }
     });
   }
+}
+
+void PrefillGemm(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                 ThreadPool& pool, RowsFn to_float, ColumnOrder order = {}) {
+  const hn::ScalableTag<float> df;
+  const int64_t MR = 2 * static_cast<int64_t>(hn::Lanes(df));
+  const int64_t cols = w.cols;
+  const int64_t kc = std::min(cols, kKc);
+  const int64_t panels = (n_tokens + kNR - 1) / kNR;
+  // The tokens' columns [s0, s0 + sn), packed (PackTokenPanel).
+  thread_local hwy::AlignedFreeUniquePtr<float[]> bp_buf;
+  thread_local size_t bp_size = 0;
+  float* bp = AlignedScratch(bp_buf, bp_size, panels * kNR * std::min(cols, kPackCols));
+  const int64_t max_rows = std::min<int64_t>(kMaxRowPanels * MR, (w.rows + MR - 1) / MR * MR);
+  GemmPasses(
+      df, w, n_tokens, MR, kNR, y, pool,
+      [&](int64_t p, int64_t s0, int64_t sn) {
+        PackTokenPanel(x, n_tokens, cols, p, panels, s0, sn, kc, order, bp);
+      },
+      [&](int64_t r0, int64_t nq, int64_t nr, int64_t k0, int64_t kn, int64_t s0, float* cacc) {
+        thread_local hwy::AlignedFreeUniquePtr<float[]> rows_buf, ap_buf;
+        thread_local size_t rows_size = 0, ap_size = 0;
+        float* rows = AlignedScratch(rows_buf, rows_size, max_rows * kc);
+        float* ap = AlignedScratch(ap_buf, ap_size, max_rows * kc);
+        to_float(w, r0, nr, k0, kn, rows);
+        if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, 0.0f);
+        for (int64_t qi = 0; qi < nq; ++qi) {
+          TransposeToPanel(rows + qi * MR * kn, MR, kn, ap + qi * MR * kn);
+        }
+        const float* bblock = bp + (k0 - s0) * panels * kNR;
+        for (int64_t qi = 0; qi < nq; ++qi) {
+          for (int64_t p = 0; p < panels; ++p) {
+            MicroKernelMRx6(df, ap + qi * MR * kn, bblock + p * kn * kNR, kn, k0 > s0,
+                            cacc + (qi * panels + p) * kNR * MR);
+          }
+        }
+      });
 }
 
 template <int kBits, int kGroup>

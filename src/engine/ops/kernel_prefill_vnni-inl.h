@@ -213,113 +213,70 @@ void PackTokenPanelVnni(const float* x, int64_t n_tokens, int64_t cols, int64_t 
   }
 }
 
-// The prefill GEMM of kernel_prefill-inl.h (PrefillGemm) with int16 panels and MicroKernelVnni.
+// The prefill GEMM of kernel_prefill-inl.h (GemmPasses) with int16 panels and MicroKernelVnni.
 void PrefillGemmVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                      ThreadPool& pool, RowsInt16Fn unpack, ColumnOrder order) {
   const hn::ScalableTag<float> df;  // 16 lanes: StoreTaskRows moves MR = 2 vectors at a time
   constexpr int64_t MR = kVnniMR, NR = kVnniNR;
   const int64_t cols = w.cols, group = w.group_size;
   const int64_t kc = std::min(cols, kKc);
-  const int64_t pack_cols = std::min(cols, kPackCols);
+  const int64_t kc_groups = kc / group;
   const int64_t panels = (n_tokens + NR - 1) / NR;
+  const int64_t pack_cols = std::min(cols, kPackCols);
   const int64_t pack_groups = pack_cols / group;
   thread_local hwy::AlignedFreeUniquePtr<int32_t[]> bq_buf;
   thread_local hwy::AlignedFreeUniquePtr<float[]> bstat_buf;
   thread_local size_t bq_size = 0, bstat_size = 0;
-  const size_t bq_need = static_cast<size_t>(panels * NR * pack_cols / 2);
-  const size_t bstat_need = static_cast<size_t>(2 * panels * NR * pack_groups);
-  if (bq_size < bq_need) {
-    bq_buf = hwy::AllocateAligned<int32_t>(bq_need);
-    bq_size = bq_need;
-  }
-  if (bstat_size < bstat_need) {
-    bstat_buf = hwy::AllocateAligned<float>(bstat_need);
-    bstat_size = bstat_need;
-  }
-  const VnniTokens tokens{bq_buf.get(), bstat_buf.get(),
-                          bstat_buf.get() + panels * NR * pack_groups, panels};
-  const int64_t row_panels = (w.rows + MR - 1) / MR;
-  const int64_t per_task = std::clamp<int64_t>(row_panels / (2 * pool.size()), 1, kMaxRowPanels);
-  const int64_t tasks = (row_panels + per_task - 1) / per_task;
-  const int64_t kc_groups = kc / group;
-
-  for (int64_t s0 = 0; s0 < cols; s0 += pack_cols) {
-    const int64_t sn = std::min(pack_cols, cols - s0);
-    pool.parallel_for(panels, [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
+  float* bstat = AlignedScratch(bstat_buf, bstat_size, 2 * panels * NR * pack_groups);
+  const VnniTokens tokens{AlignedScratch(bq_buf, bq_size, panels * NR * pack_cols / 2), bstat,
+                          bstat + panels * NR * pack_groups, panels};
+  const int64_t max_rows = std::min<int64_t>(kMaxRowPanels * MR, (w.rows + MR - 1) / MR * MR);
+  GemmPasses(
+      df, w, n_tokens, MR, NR, y, pool,
+      [&](int64_t p, int64_t s0, int64_t sn) {
         PackTokenPanelVnni(x, n_tokens, cols, group, p, s0, sn, kc, order, tokens);
-      }
-    });
-    pool.parallel_for_grain(tasks, 1, [&](int64_t task0, int64_t task1) {
-      thread_local hwy::AlignedFreeUniquePtr<int16_t[]> rows_buf;
-      thread_local hwy::AlignedFreeUniquePtr<int32_t[]> ap_buf;
-      thread_local hwy::AlignedFreeUniquePtr<float[]> sb_buf, cacc_buf;
-      thread_local std::vector<float> row_sb;
-      thread_local size_t rows_size = 0, sb_size = 0, cacc_size = 0;
-      const size_t block_need = static_cast<size_t>(per_task * MR * kc);
-      if (rows_size < block_need) {
-        rows_buf = hwy::AllocateAligned<int16_t>(block_need);
-        ap_buf = hwy::AllocateAligned<int32_t>(block_need / 2);
-        rows_size = block_need;
-      }
-      const size_t sb_need = static_cast<size_t>(2 * per_task * MR * kc_groups);
-      if (sb_size < sb_need) {
-        sb_buf = hwy::AllocateAligned<float>(sb_need);
-        sb_size = sb_need;
-      }
-      const size_t cacc_need = static_cast<size_t>(per_task * panels * NR * MR);
-      if (cacc_size < cacc_need) {
-        cacc_buf = hwy::AllocateAligned<float>(cacc_need);
-        cacc_size = cacc_need;
-      }
-      row_sb.resize(static_cast<size_t>(2 * kc_groups));
-      int16_t* rows = rows_buf.get();
-      int32_t* ap = ap_buf.get();
-      float* cacc = cacc_buf.get();
-      for (int64_t task = task0; task < task1; ++task) {
-        const int64_t q0 = task * per_task;
-        const int64_t nq = std::min(per_task, row_panels - q0);
-        const int64_t r0 = q0 * MR;
-        const int64_t nr = std::min(nq * MR, w.rows - r0);
-        for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
-          const int64_t kn = std::min(kc, cols - k0);
-          const int64_t gn = kn / group;
-          unpack(w, r0, nr, k0, kn, rows);
-          if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, int16_t{0});
-          // Scales and biases of the block: [row panel][group][MR] each, zero past the rows.
-          float* sp = sb_buf.get();
-          float* bp = sp + nq * gn * MR;
-          std::fill(sp, sp + 2 * nq * gn * MR, 0.0f);
-          for (int64_t i = 0; i < nr; ++i) {
-            const int64_t off = (r0 + i) * (cols / group) + k0 / group;
-            ToFloat(w.scale_type, w.scales, off, gn, row_sb.data());
-            ToFloat(w.scale_type, w.biases, off, gn, row_sb.data() + gn);
-            const int64_t qi = i / MR, ii = i % MR;
-            for (int64_t g = 0; g < gn; ++g) {
-              sp[(qi * gn + g) * MR + ii] = row_sb[static_cast<size_t>(g)];
-              bp[(qi * gn + g) * MR + ii] = row_sb[static_cast<size_t>(gn + g)];
-            }
-          }
-          for (int64_t qi = 0; qi < nq; ++qi) {
-            TransposeToPanel(reinterpret_cast<const int32_t*>(rows + qi * MR * kn), MR, kn / 2,
-                             ap + qi * MR * kn / 2);
-          }
-          const int64_t kb = k0 - s0;
-          for (int64_t qi = 0; qi < nq; ++qi) {
-            for (int64_t p = 0; p < panels; ++p) {
-              MicroKernelVnni(
-                  ap + qi * MR * kn / 2, tokens.q + (kb / 2 * panels + p * kn / 2) * NR,
-                  sp + qi * gn * MR, bp + qi * gn * MR,
-                  tokens.d + (kb / group * panels + p * gn) * NR,
-                  tokens.xsum + (kb / group * panels + p * gn) * NR, gn, group / 2, k0 > s0,
-                  cacc + (qi * panels + p) * NR * MR);
-            }
+      },
+      [&](int64_t r0, int64_t nq, int64_t nr, int64_t k0, int64_t kn, int64_t s0, float* cacc) {
+        thread_local hwy::AlignedFreeUniquePtr<int16_t[]> rows_buf;
+        thread_local hwy::AlignedFreeUniquePtr<int32_t[]> ap_buf;
+        thread_local hwy::AlignedFreeUniquePtr<float[]> sb_buf;
+        thread_local std::vector<float> row_sb;
+        thread_local size_t rows_size = 0, ap_size = 0, sb_size = 0;
+        int16_t* rows = AlignedScratch(rows_buf, rows_size, max_rows * kc);
+        int32_t* ap = AlignedScratch(ap_buf, ap_size, max_rows * kc / 2);
+        const int64_t gn = kn / group;
+        unpack(w, r0, nr, k0, kn, rows);
+        if (nr < nq * MR) std::fill(rows + nr * kn, rows + nq * MR * kn, int16_t{0});
+        // Scales and biases of the block: [row panel][group][MR] each, zero past the rows.
+        float* sp = AlignedScratch(sb_buf, sb_size, 2 * max_rows * kc_groups);
+        float* bp = sp + nq * gn * MR;
+        std::fill(sp, sp + 2 * nq * gn * MR, 0.0f);
+        row_sb.resize(static_cast<size_t>(2 * gn));
+        for (int64_t i = 0; i < nr; ++i) {
+          const int64_t off = (r0 + i) * (cols / group) + k0 / group;
+          ToFloat(w.scale_type, w.scales, off, gn, row_sb.data());
+          ToFloat(w.scale_type, w.biases, off, gn, row_sb.data() + gn);
+          const int64_t qi = i / MR, ii = i % MR;
+          for (int64_t g = 0; g < gn; ++g) {
+            sp[(qi * gn + g) * MR + ii] = row_sb[static_cast<size_t>(g)];
+            bp[(qi * gn + g) * MR + ii] = row_sb[static_cast<size_t>(gn + g)];
           }
         }
-        StoreTaskRows(df, cacc, {r0, nq, MR}, {panels, NR, n_tokens}, w.rows, s0 > 0, y);
-      }
-    });
-  }
+        for (int64_t qi = 0; qi < nq; ++qi) {
+          TransposeToPanel(reinterpret_cast<const int32_t*>(rows + qi * MR * kn), MR, kn / 2,
+                           ap + qi * MR * kn / 2);
+        }
+        const int64_t kb = k0 - s0;
+        for (int64_t qi = 0; qi < nq; ++qi) {
+          for (int64_t p = 0; p < panels; ++p) {
+            MicroKernelVnni(ap + qi * MR * kn / 2, tokens.q + (kb / 2 * panels + p * kn / 2) * NR,
+                            sp + qi * gn * MR, bp + qi * gn * MR,
+                            tokens.d + (kb / group * panels + p * gn) * NR,
+                            tokens.xsum + (kb / group * panels + p * gn) * NR, gn, group / 2,
+                            k0 > s0, cacc + (qi * panels + p) * NR * MR);
+          }
+        }
+      });
 }
 
 // Whether PrefillVnni serves w on this CPU.
