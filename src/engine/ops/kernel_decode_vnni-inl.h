@@ -199,7 +199,7 @@ bool UsesVnniDecode(const WeightMatrix& w) {
 }
 
 // n matrices sharing x (same bits, group and cols; see DecodeAffineGroup) with the two-pass
-// kernel; false when w is not 4-bit affine or the CPU lacks VNNI.
+// kernel; false when w is not 4/8-bit affine or the CPU lacks VNNI.
 bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                         ThreadPool& pool) {
   const WeightMatrix& w0 = *ws[0];

@@ -10,15 +10,15 @@
 // logits therefore carry the decode path's rounding (at most d_tg / 2 per activation), not a new
 // one; the float GEMM of kernel_prefill-inl.h stays for the other targets and formats.
 //
-// Why: on Zen 4 the float GEMM runs at the FMA peak (16 multiply-adds per cycle per core), and
-// vpdpwssd does 32 int16 multiply-adds per instruction at the same rate.
+// Why: on Zen 4 the float GEMM runs near the FMA peak, and vpdpwssd does 32 int16 multiply-adds
+// per 512-bit instruction at about the rate of 16-lane float FMAs (BM_Prefill: 1.7x).
 //
 // Layout, as in the float GEMM (BLIS style, columns packed kPackCols at a time, k in blocks of
 // kKc): weights unpacked once per call into int16 in the permuted order of
 // UnpackGroupPermuted, two adjacent values per 32-bit lane, k-major panels of MR = 32 rows
-// ([k/2][32] int32: two zmm per k pair); tokens quantized into panels of kNRv tokens
-// ([k/2][kNRv] int32, broadcast one pair at a time), with their d and xsum per group. The
-// micro-kernel keeps 2 x kNRv int32 accumulators for one group, then adds them into the float
+// ([k/2][32] int32: two zmm per k pair); tokens quantized into panels of kVnniNR = 8 tokens
+// ([k/2][8] int32, broadcast one pair at a time), with their d and xsum per group. The
+// micro-kernel keeps 2 x 8 int32 accumulators for one group, then adds them into the float
 // partial sums: c += float(acc) * (s_r * d_t) + b_r * xsum_t.
 #if defined(ABSTRACTLLM_OPS_KERNEL_PREFILL_VNNI_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef ABSTRACTLLM_OPS_KERNEL_PREFILL_VNNI_INL_H_
@@ -57,9 +57,6 @@ HWY_INLINE bool HasAvx512Vnni() {
 constexpr int64_t kVnniMR = 32;  // rows per panel: two zmm of int32 lanes
 constexpr int64_t kVnniNR = 8;   // tokens per panel: 16 accumulators, the A loads, the flush
 
-// c[j][0..32) (+)= over the panel's groups: float(sum over the group's k pairs of a . b_j) *
-// s * d_j + bias * xsum_j. a: [groups * pairs][32] int32 (int16 pairs of 32 rows); b: [groups *
-// pairs][8] int32 (int16 pairs of 8 tokens); s, bias: [groups][32]; d, xsum: [groups][8].
 // acc0 += a0 . broadcast(*b), acc1 += a1 . broadcast(*b) (vpdpwssd, int16 pairs into int32), the
 // pair at b broadcast from memory. Inline assembly: with the _mm512_dpwssd_epi32 intrinsic GCC 12
 // copied every accumulator to another register on each use (twice the instructions, spills).
@@ -71,6 +68,9 @@ __attribute__((target("avx512vnni"))) HWY_INLINE void DotPairs(__m512i& acc0, __
       : "m"(*b), "v"(a0), "v"(a1));
 }
 
+// c[j][0..32) (+)= over the panel's groups: float(sum over the group's k pairs of a . b_j) *
+// s * d_j + bias * xsum_j. a: [groups * pairs][32] int32 (int16 pairs of 32 rows); b: [groups *
+// pairs][8] int32 (int16 pairs of 8 tokens); s, bias: [groups][32]; d, xsum: [groups][8].
 // (GCC 12 warns about the _mm512_undefined_ps() inside its own _mm512_cvtepi32_ps.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
