@@ -16,7 +16,7 @@
 // Prefill (n_tokens > 1): a float GEMM (kernel_prefill-inl.h): each weight is dequantized once
 // (exact) per call into k-major panels and multiplied with all tokens by a register-blocked
 // micro-kernel (16 rows x 6 tokens on AVX2), so the unpacking cost is shared by every token.
-// With AVX512-VNNI, 2/4/8-bit weights take an int16 GEMM on vpdpwssd instead
+// With AVX512-VNNI, affine weights take an int16 GEMM on vpdpwssd instead
 // (kernel_prefill_vnni-inl.h: the decode kernels' int16 activations, twice the float rate).
 #include "engine/ops/kernel_linear.hpp"
 

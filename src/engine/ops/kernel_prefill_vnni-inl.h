@@ -1,6 +1,7 @@
-// Prefill of 2/4/8-bit affine weights with int16 activations on AVX-512 VNNI (vpdpwssd),
-// included by kernel_linear.cpp once per SIMD target (Highway's -inl.h convention); the code
-// exists on the AVX-512 targets and runs where the CPU has AVX512-VNNI (Zen 4, Ice Lake and up).
+// Prefill of affine weights (2, 3, 4, 5, 6, 8 bits) with int16 activations on AVX-512 VNNI
+// (vpdpwssd), included by kernel_linear.cpp once per SIMD target (Highway's -inl.h convention);
+// the code exists on the AVX-512 targets and runs where the CPU has AVX512-VNNI (Zen 4, Ice Lake
+// and up).
 //
 // Numerics: the activations are rounded exactly as the int16 decode kernels round them, per
 // token and weight group: d_tg = max|x_tg| / 32767, xq = round(x / d_tg), the exact float sum
@@ -14,8 +15,8 @@
 // per 512-bit instruction at about the rate of 16-lane float FMAs (BM_Prefill: 1.7x).
 //
 // Layout, as in the float GEMM (BLIS style, columns packed kPackCols at a time, k in blocks of
-// kKc): weights unpacked once per call into int16 in the permuted order of
-// UnpackGroupPermuted, two adjacent values per 32-bit lane, k-major panels of MR = 32 rows
+// kKc): weights unpacked once per call into int16 (2/4/8 bits in the permuted order of
+// UnpackGroupPermuted, 3/5/6 bits in the natural one), two adjacent values per 32-bit lane, k-major panels of MR = 32 rows
 // ([k/2][32] int32: two zmm per k pair); tokens quantized into panels of kVnniNR = 8 tokens
 // ([k/2][8] int32, broadcast one pair at a time), with their d and xsum per group. The
 // micro-kernel keeps 2 x 8 int32 accumulators for one group, then adds them into the float
@@ -141,6 +142,33 @@ void UnpackRowsInt16(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, i
     auto* o = reinterpret_cast<uint16_t*>(out + i * cn);
     for (int64_t g = 0; g < cn / kGroup; ++g) {
       UnpackGroupPermuted<kBits, kGroup>(d16, wr + g * kGroupWords, o + g * kGroup);
+    }
+  }
+}
+
+// The same for a 3/5/6-bit matrix, in the natural order: UnpackOdd16, 16 values at a time,
+// value by value only where the 16-byte loads would pass the end of the matrix.
+template <int kBits, int kGroup>
+void UnpackRowsOddInt16(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                        int16_t* out) {
+  constexpr int64_t kGroupBytes = kGroup * kBits / 8;
+  const int64_t row_bytes = detail::affine_row_bytes(w.cols, kBits);
+  const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* wr = static_cast<const uint8_t*>(w.data) + (r0 + i) * row_bytes;
+    for (int64_t g = c0 / kGroup; g < (c0 + cn) / kGroup; ++g) {
+      const uint8_t* wg = wr + g * kGroupBytes;
+      int16_t* o = out + i * cn + (g * kGroup - c0);
+      if (!OddGroupLoadsFit<kBits, kGroup>(wg, limit)) {
+        for (int64_t c = 0; c < kGroup; ++c) {
+          o[c] = static_cast<int16_t>(detail::affine_value(wr, row_bytes, g * kGroup + c, kBits));
+        }
+        continue;
+      }
+      for (int64_t ch = 0; ch < kGroup / 16; ++ch) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 16 * ch),
+                            UnpackOdd16<kBits>(wg + ch * 2 * kBits));
+      }
     }
   }
 }
@@ -281,17 +309,20 @@ void PrefillGemmVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, fl
 
 // Whether PrefillVnni serves w on this CPU.
 bool UsesVnniPrefill(const WeightMatrix& w) {
-  return w.format == WeightFormat::Affine && (w.bits == 2 || w.bits == 4 || w.bits == 8) &&
+  return w.format == WeightFormat::Affine && w.bits >= 2 && w.bits <= 8 && w.bits != 7 &&
          HasAvx512Vnni();
 }
 
-// Prefill of a 2/4/8-bit affine matrix with PrefillGemmVnni; false when w is another format.
+// Prefill of an affine matrix (2 to 8 bits) with PrefillGemmVnni; false when w is another format.
 bool PrefillVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool) {
   if (!UsesVnniPrefill(w)) return false;
   return WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() {
-    PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsInt16<B, G>, PermutedOrder<B, G>());
-  });
+           PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsInt16<B, G>, PermutedOrder<B, G>());
+         }) ||
+         WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() {
+           PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsOddInt16<B, G>, ColumnOrder{});
+         });
 }
 
 #else

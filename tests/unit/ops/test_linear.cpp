@@ -428,7 +428,7 @@ TEST(Linear, RejectsBadParameters) {
 // activation_levels names the rounding the dispatched kernel applies (tests derive their bound
 // from it, so it must not under-report): int8 for 4-bit only when opted in on x86 with AVX2+;
 // where the CPU runs the AVX-512 VNNI kernels, two int8 passes (step d / 256) for 4/8-bit decode
-// and int16 for 2/4/8-bit prefill (float elsewhere).
+// and int16 for affine prefill (float elsewhere).
 TEST(Linear, ActivationLevelsReportTheKernel) {
   std::mt19937 rng(5);
   auto s4 = make_affine(8, 128, 4, 64, ops::ScaleType::F16, rng);
@@ -447,7 +447,7 @@ TEST(Linear, ActivationLevelsReportTheKernel) {
   EXPECT_EQ(ops::kernels::activation_levels(s4.w, 1), int8 ? 127 : vnni ? 127 * 256 : 32767);
   EXPECT_EQ(ops::kernels::activation_levels(s4.w, 7), int8 ? 127 : prefill);
   EXPECT_EQ(ops::kernels::activation_levels(s5.w, 1), 32767);
-  EXPECT_EQ(ops::kernels::activation_levels(s5.w, 7), 0);
+  EXPECT_EQ(ops::kernels::activation_levels(s5.w, 7), prefill);
   EXPECT_EQ(ops::kernels::activation_levels(s8.w, 1), vnni ? 127 * 256 : 32767);
   EXPECT_EQ(ops::kernels::activation_levels(s8.w, 7), prefill);
   EXPECT_EQ(ops::kernels::activation_levels(f.w, 1), 0);
