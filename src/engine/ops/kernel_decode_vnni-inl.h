@@ -121,9 +121,7 @@ __attribute__((target("avx512vnni"))) HWY_INLINE __m256i GroupDotTwoPass(const u
                                                                           const int8_t* x1,
                                                                           const int8_t* x2) {
   // One accumulator: S1 first, shifted left by 8, then S2 added in by the same instructions
-  // (one instruction fewer per group than two sums combined at the end; the same speed on Zen 4,
-  // where this loop is bound by vpdpbusd, about one per cycle: with pass 2 on vpmaddubsw instead,
-  // or 512-bit vectors of two groups, it measured no faster).
+  // (one instruction fewer per group than two sums combined at the end; the same speed on Zen 4).
   __m256i acc = _mm256_setzero_si256();
   if constexpr (kBits == 8) {  // the bytes are the values
     __m256i u[kGroup / 32];

@@ -233,6 +233,25 @@ HWY_INLINE bool OddGroupLoadsFit(const uint8_t* wg, const uint8_t* limit) {
   return wg + (kGroup / 16 - 1) * 2 * kBits + 16 <= limit;
 }
 
+// Group g of a 3/5/6-bit row (wr, row_bytes long) as kGroup values in the natural order, 16 at a
+// time with UnpackOdd16; value by value only where those loads would pass `limit`, the end of the
+// matrix.
+template <int kBits, int kGroup>
+HWY_INLINE void UnpackOddGroup(const uint8_t* wr, int64_t row_bytes, int64_t g,
+                               const uint8_t* limit, int16_t* out) {
+  const uint8_t* wg = wr + g * (kGroup * kBits / 8);
+  if (!OddGroupLoadsFit<kBits, kGroup>(wg, limit)) {
+    for (int64_t c = 0; c < kGroup; ++c) {
+      out[c] = static_cast<int16_t>(detail::affine_value(wr, row_bytes, g * kGroup + c, kBits));
+    }
+    return;
+  }
+  for (int64_t ch = 0; ch < kGroup / 16; ++ch) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * ch),
+                        UnpackOdd16<kBits>(wg + ch * 2 * kBits));
+  }
+}
+
 #endif
 
 }  // namespace HWY_NAMESPACE

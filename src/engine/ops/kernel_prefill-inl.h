@@ -97,37 +97,26 @@ void DequantRowsPermuted(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c
 template <int kBits, int kGroup>
 void DequantRowsOdd(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                     float* out) {
-  constexpr int64_t kChunkBytes = 2 * kBits;  // 16 values
-  constexpr int64_t kGroupBytes = kGroup * kBits / 8;
   const int64_t groups = w.cols / kGroup;
   const int64_t g0 = c0 / kGroup, gn = cn / kGroup;
   const int64_t row_bytes = detail::affine_row_bytes(w.cols, kBits);
   const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
   thread_local std::vector<float> sb;
   if (sb.size() < static_cast<size_t>(2 * gn)) sb.resize(static_cast<size_t>(2 * gn));
+  HWY_ALIGN int16_t q[kGroup];  // one group's values
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = r0 + i;
     ToFloat(w.scale_type, w.scales, r * groups + g0, gn, sb.data());
     ToFloat(w.scale_type, w.biases, r * groups + g0, gn, sb.data() + gn);
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
     for (int64_t g = 0; g < gn; ++g) {
-      const uint8_t* wg = wr + (g0 + g) * kGroupBytes;
+      UnpackOddGroup<kBits, kGroup>(wr, row_bytes, g0 + g, limit, q);
       float* o = out + i * cn + g * kGroup;
-      const float s = sb[g], b = sb[gn + g];
-      if (!OddGroupLoadsFit<kBits, kGroup>(wg, limit)) {
-        for (int64_t c = 0; c < kGroup; ++c) {
-          const auto q = detail::affine_value(wr, row_bytes, (g0 + g) * kGroup + c, kBits);
-          o[c] = std::fma(s, static_cast<float>(q), b);
-        }
-        continue;
-      }
-      const __m256 sv = _mm256_set1_ps(s), bv = _mm256_set1_ps(b);
-      for (int64_t ch = 0; ch < kGroup / 16; ++ch) {
-        const __m256i q = UnpackOdd16<kBits>(wg + ch * kChunkBytes);
-        const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(q)));
-        const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(q, 1)));
-        _mm256_storeu_ps(o + 16 * ch, _mm256_fmadd_ps(lo, sv, bv));
-        _mm256_storeu_ps(o + 16 * ch + 8, _mm256_fmadd_ps(hi, sv, bv));
+      const __m256 sv = _mm256_set1_ps(sb[g]), bv = _mm256_set1_ps(sb[gn + g]);
+      for (int64_t c = 0; c < kGroup; c += 8) {
+        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(q + c));
+        const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(v));
+        _mm256_storeu_ps(o + c, _mm256_fmadd_ps(f, sv, bv));
       }
     }
   }
@@ -138,6 +127,11 @@ void DequantRowsOdd(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, in
 // sits at position j*L + k (P = 1: the natural order). The tokens are packed in the same order.
 struct ColumnOrder {
   int64_t P = 1, L = 1;
+  // The natural index of the value at position i of a row in this order.
+  int64_t source(int64_t i) const {
+    const int64_t chunk = P * L, k = i % chunk;
+    return i - k + k % L * P + k / L;
+  }
 };
 
 template <int kBits, int kGroup>

@@ -146,29 +146,16 @@ void UnpackRowsInt16(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, i
   }
 }
 
-// The same for a 3/5/6-bit matrix, in the natural order: UnpackOdd16, 16 values at a time,
-// value by value only where the 16-byte loads would pass the end of the matrix.
+// The same for a 3/5/6-bit matrix, in the natural order (UnpackOddGroup).
 template <int kBits, int kGroup>
 void UnpackRowsOddInt16(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                         int16_t* out) {
-  constexpr int64_t kGroupBytes = kGroup * kBits / 8;
   const int64_t row_bytes = detail::affine_row_bytes(w.cols, kBits);
   const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + (r0 + i) * row_bytes;
     for (int64_t g = c0 / kGroup; g < (c0 + cn) / kGroup; ++g) {
-      const uint8_t* wg = wr + g * kGroupBytes;
-      int16_t* o = out + i * cn + (g * kGroup - c0);
-      if (!OddGroupLoadsFit<kBits, kGroup>(wg, limit)) {
-        for (int64_t c = 0; c < kGroup; ++c) {
-          o[c] = static_cast<int16_t>(detail::affine_value(wr, row_bytes, g * kGroup + c, kBits));
-        }
-        continue;
-      }
-      for (int64_t ch = 0; ch < kGroup / 16; ++ch) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 16 * ch),
-                            UnpackOdd16<kBits>(wg + ch * 2 * kBits));
-      }
+      UnpackOddGroup<kBits, kGroup>(wr, row_bytes, g, limit, out + i * cn + (g * kGroup - c0));
     }
   }
 }
@@ -187,23 +174,14 @@ struct VnniTokens {
 };
 
 // Quantizes token panel p (tokens NR*p.. , zeros past n_tokens) of columns [s0, s0 + sn) into
-// `out`, per group, in `order` (ColumnOrder, the weights' permuted order) two values per lane.
+// `out`, per group, in the weights' order, two values per lane: perm[i] is the natural index
+// (within its group) of the value at position i (ColumnOrder::source).
 void PackTokenPanelVnni(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
-                        int64_t p, int64_t s0, int64_t sn, int64_t kc, ColumnOrder order,
+                        int64_t p, int64_t s0, int64_t sn, int64_t kc, const int32_t* perm,
                         VnniTokens out) {
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  // perm[i]: the natural index within a group of the value at permuted position i.
-  thread_local std::vector<int32_t> perm;
-  perm.resize(static_cast<size_t>(group));
-  for (int64_t base = 0; base < group; base += order.P * order.L) {
-    for (int64_t j = 0; j < order.P; ++j) {
-      for (int64_t k = 0; k < order.L; ++k) {
-        perm[static_cast<size_t>(base + j * order.L + k)] = static_cast<int32_t>(base + order.P * k + j);
-      }
-    }
-  }
   HWY_ALIGN int32_t q[128];  // one group, natural order
   for (int64_t k0 = s0; k0 < s0 + sn; k0 += kc) {
     const int64_t kn = std::min(kc, cols - k0);
@@ -232,8 +210,8 @@ void PackTokenPanelVnni(const float* x, int64_t n_tokens, int64_t cols, int64_t 
           hn::Store(hn::Min(hn::Max(v, hn::Neg(lim)), lim), di, q + c);
         }
         for (int64_t m = 0; m < group / 2; ++m) {
-          const uint32_t lo = static_cast<uint16_t>(q[perm[static_cast<size_t>(2 * m)]]);
-          const uint32_t hi = static_cast<uint16_t>(q[perm[static_cast<size_t>(2 * m + 1)]]);
+          const uint32_t lo = static_cast<uint16_t>(q[perm[2 * m]]);
+          const uint32_t hi = static_cast<uint16_t>(q[perm[2 * m + 1]]);
           dst[m * kVnniNR] = static_cast<int32_t>(lo | hi << 16);
         }
       }
@@ -258,11 +236,17 @@ void PrefillGemmVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, fl
   float* bstat = AlignedScratch(bstat_buf, bstat_size, 2 * panels * NR * pack_groups);
   const VnniTokens tokens{AlignedScratch(bq_buf, bq_size, panels * NR * pack_cols / 2), bstat,
                           bstat + panels * NR * pack_groups, panels};
+  thread_local std::vector<int32_t> perm;
+  perm.resize(static_cast<size_t>(group));
+  for (int64_t i = 0; i < group; ++i) {
+    perm[static_cast<size_t>(i)] = static_cast<int32_t>(order.source(i));
+  }
+  const int32_t* perm_ptr = perm.data();  // the workers' own thread_local is another vector
   const int64_t max_rows = std::min<int64_t>(kMaxRowPanels * MR, (w.rows + MR - 1) / MR * MR);
   GemmPasses(
       df, w, n_tokens, MR, NR, y, pool,
       [&](int64_t p, int64_t s0, int64_t sn) {
-        PackTokenPanelVnni(x, n_tokens, cols, group, p, s0, sn, kc, order, tokens);
+        PackTokenPanelVnni(x, n_tokens, cols, group, p, s0, sn, kc, perm_ptr, tokens);
       },
       [&](int64_t r0, int64_t nq, int64_t nr, int64_t k0, int64_t kn, int64_t s0, float* cacc) {
         thread_local hwy::AlignedFreeUniquePtr<int16_t[]> rows_buf;
