@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "abstractllm/errors.hpp"
@@ -70,6 +71,39 @@ std::size_t peak_rss_bytes() {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<std::size_t>(ru.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+// How the model's files are mapped right now, from /proc/self/smaps (Linux; zeros elsewhere):
+// resident bytes of every *.safetensors mapping, and how many of them sit in 2 MiB pages.
+// Decode speed depends on it (see engine/io/mapped_file.cpp), and which page size the kernel
+// gives depends on how the file got into the page cache, so the bench reports it.
+struct WeightPages {
+  std::size_t resident = 0, huge = 0;
+};
+
+WeightPages weight_pages() {
+  WeightPages w;
+  std::FILE* f = std::fopen("/proc/self/smaps", "r");
+  if (f == nullptr) return w;
+  char line[512];
+  bool in_weights = false;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    std::string_view l(line);
+    while (!l.empty() && (l.back() == '\n' || l.back() == ' ')) l.remove_suffix(1);
+    const auto colon = l.find(':');
+    const auto space = l.find(' ');
+    if (space != std::string_view::npos && (colon == std::string_view::npos || space < colon)) {
+      in_weights = l.ends_with(".safetensors");  // a mapping's header line: range perms ... path
+      continue;
+    }
+    if (!in_weights) continue;
+    std::size_t kb = 0;
+    if (std::sscanf(line, "Rss: %zu kB", &kb) == 1) w.resident += kb * 1024;
+    if (std::sscanf(line, "FilePmdMapped: %zu kB", &kb) == 1) w.huge += kb * 1024;
+    if (std::sscanf(line, "AnonHugePages: %zu kB", &kb) == 1) w.huge += kb * 1024;
+  }
+  std::fclose(f);
+  return w;
 }
 
 std::vector<int32_t> random_tokens(int n, int64_t vocab, uint32_t seed) {
@@ -190,6 +224,7 @@ void run_bench(const BenchOptions& o) {
   const double roofline_tps = bw * 1e9 / bytes_per_token;
   const double fraction = tg_tps.empty() ? 0.0 : tg.mean / roofline_tps;
   const std::size_t rss = peak_rss_bytes();
+  const WeightPages pages = weight_pages();
 
   if (o.json) {
     nlohmann::json j;
@@ -201,6 +236,8 @@ void run_bench(const BenchOptions& o) {
     j["load_to_first_token_seconds"] = load_s + first_token_s;
     j["peak_rss_bytes"] = rss;
     j["kv_cache_bytes"] = cache.bytes();
+    j["weights_resident_bytes"] = pages.resident;
+    j["weights_huge_page_bytes"] = pages.huge;
     j["read_bandwidth_gbps"] = {
         {"before", bw_before.best_gbps}, {"after", bw_after.best_gbps}, {"best", bw}};
     if (!pp_tps.empty()) {
@@ -233,6 +270,11 @@ void run_bench(const BenchOptions& o) {
   if (!tg_tps.empty()) {
     std::printf("decode roofline: %.1f t/s (%.1f MB/token); decode at %.0f%% of roofline\n",
                 roofline_tps, bytes_per_token / 1e6, fraction * 100.0);
+  }
+  if (pages.resident > 0) {
+    std::printf("weights in 2 MiB pages: %.1f of %.1f MB resident (%.0f%%)\n",
+                static_cast<double>(pages.huge) / 1e6, static_cast<double>(pages.resident) / 1e6,
+                100.0 * static_cast<double>(pages.huge) / static_cast<double>(pages.resident));
   }
   std::printf("peak RSS: %.1f MB (%.2f x model bytes; KV cache %.1f MB)\n",
               static_cast<double>(rss) / 1e6,

@@ -108,6 +108,8 @@ struct SafetensorsWriter::Impl {
   std::unordered_map<std::string, size_t> index;
   uint64_t data_size = 0;
   std::FILE* file = nullptr;
+  static constexpr std::size_t kWriteBuffer = std::size_t{2} << 20;
+  std::unique_ptr<char[]> stdio_buffer;  // outlives `file` (fclose comes first)
   bool header_written = false;
   bool finished = false;
   size_t current = 0;        // tensor being written
@@ -141,6 +143,14 @@ struct SafetensorsWriter::Impl {
     if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path(), ec);
     file = std::fopen(partial.c_str(), "wb");
     if (file == nullptr) io_error(std::strerror(errno));
+    // A 2 MiB buffer: stdio then hands the kernel whole 2 MiB-aligned blocks (it writes only
+    // full buffers, and larger writes in multiples of the buffer), which Linux page caches with
+    // large folios (ext4 since 6.16, xfs) keep as 2 MiB folios, so a model we write is mapped
+    // with huge pages while it stays cached (see mapped_file.cpp). Small writes would leave
+    // 4 KiB folios behind.
+    // (glibc ignores the size unless it is given the buffer.)
+    stdio_buffer = std::make_unique<char[]>(kWriteBuffer);
+    std::setvbuf(file, stdio_buffer.get(), _IOFBF, kWriteBuffer);
     const std::string h = header_json();
     header_len = h.size();
     uint8_t len[8];

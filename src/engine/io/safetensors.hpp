@@ -100,7 +100,8 @@ SafetensorsHeader parse_safetensors_header(const std::byte* bytes, size_t size,
                                            const std::string& source);
 
 // A read-only memory mapping of a whole file (MAP_SHARED, PROT_READ); empty files map to
-// nothing. Move-only. Throws ModelLoadingError when the file cannot be opened or mapped.
+// nothing. Files of 2 MiB and more are mapped at a 2 MiB-aligned address with MADV_HUGEPAGE,
+// so the kernel can back them with huge pages (see mapped_file.cpp). Move-only. Throws ModelLoadingError when the file cannot be opened or mapped.
 class MappedFile {
  public:
   MappedFile() = default;

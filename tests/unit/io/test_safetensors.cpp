@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <fstream>
 #include <numeric>
+#include <string>
 
 #include "abstractllm/errors.hpp"
 #include "test_util.hpp"
@@ -188,6 +191,49 @@ TEST(SafetensorsWriter, RoundTripsThroughMappedFile) {
   for (const auto& t : f.tensors()) {
     EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % 8, 0u) << t.name << " not 8-byte aligned";
   }
+}
+
+// Files of 2 MiB and more are mapped at a 2 MiB-aligned address (so the kernel can use huge
+// pages); the bytes must be the file's, to its last partial page, whichever way it is mapped.
+TEST(MappedFile, LargeFilesAreHugePageAlignedAndIntact) {
+  TempDir dir;
+  for (size_t size : {size_t{100}, size_t{2} << 20, (size_t{5} << 20) + 4097}) {
+    std::vector<uint8_t> bytes(size);
+    for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
+    const auto path = dir / std::to_string(size);
+    {
+      std::ofstream out(path, std::ios::binary);
+      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(size));
+    }
+    MappedFile m(path);
+    ASSERT_EQ(m.size(), size);
+    EXPECT_EQ(std::memcmp(m.data(), bytes.data(), size), 0) << size;
+    if (size >= (size_t{2} << 20)) {
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(m.data()) % (size_t{2} << 20), 0u) << size;
+    }
+    MappedFile moved = std::move(m);  // the mapping moves with it and is unmapped once
+    EXPECT_EQ(moved.size(), size);
+    EXPECT_EQ(std::memcmp(moved.data(), bytes.data(), size), 0) << size;
+  }
+}
+
+// The writer's 2 MiB stdio buffer must not change what is written: tensors that straddle
+// buffer boundaries, and a file that ends mid-buffer, read back exactly.
+TEST(SafetensorsWriter, LargeTensorsAcrossBufferBoundariesRoundTrip) {
+  TempDir dir;
+  std::vector<uint8_t> big((size_t{3} << 20) + 13), mid(777777);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 31 + 7);
+  for (size_t i = 0; i < mid.size(); ++i) mid[i] = static_cast<uint8_t>(i * 17 + 3);
+  SafetensorsWriter w(dir / "big.safetensors");
+  w.declare("big", DType::U8, {static_cast<int64_t>(big.size())});
+  w.declare("mid", DType::U8, {static_cast<int64_t>(mid.size())});
+  w.write_chunk("big", big.data(), 1000);  // a small piece, then the rest in one call
+  w.write_chunk("big", big.data() + 1000, big.size() - 1000);
+  w.write("mid", mid.data(), mid.size());
+  w.finish();
+  auto f = SafetensorsFile::open(dir / "big.safetensors");
+  EXPECT_EQ(std::memcmp(f.get("big").data, big.data(), big.size()), 0);
+  EXPECT_EQ(std::memcmp(f.get("mid").data, mid.data(), mid.size()), 0);
 }
 
 TEST(SafetensorsWriter, RejectsMisuseAndLeavesNoFile) {
