@@ -1,6 +1,6 @@
 // `abstractllm bench`: llama-bench-style speed test of a model folder.
 //
-//   abstractllm bench --model DIR [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
+//   abstractllm bench --model DIR [-p 512] [-n 128] [-r 5] [-t THREADS] [--no-mmap] [--json]
 //
 // pp: one forward pass over p random tokens from an empty cache (prefill), tokens/s.
 // tg: n single-token forward passes from an empty cache (decode, logits included), tokens/s.
@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct BenchOptions {
   int reps = 5;
   int threads = 0;
   bool json = false;
+  bool no_mmap = false;
 };
 
 struct Stat {
@@ -73,27 +75,29 @@ std::size_t peak_rss_bytes() {
   return static_cast<std::size_t>(ru.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-// How the model's files are mapped right now, from /proc/self/smaps (Linux; zeros elsewhere):
-// resident bytes of every *.safetensors mapping, and how many of them sit in 2 MiB pages.
-// Decode speed depends on it (see engine/io/mapped_file.cpp), and which page size the kernel
-// gives depends on how the file got into the page cache, so the bench reports it.
+// How the model's weight files sit in memory right now, from /proc/self/smaps (Linux; zeros
+// elsewhere): resident bytes of the memory areas holding them, and how many of those are in
+// 2 MiB pages. Decode speed depends on it (see engine/io/file_image.cpp), and whether a mapped
+// file gets huge pages depends on how it got into the page cache, so the bench reports it.
 struct WeightPages {
   std::size_t resident = 0, huge = 0;
 };
 
-WeightPages weight_pages() {
+WeightPages weight_pages(const std::vector<std::span<const std::byte>>& images) {
   WeightPages w;
   std::FILE* f = std::fopen("/proc/self/smaps", "r");
   if (f == nullptr) return w;
   char line[512];
   bool in_weights = false;
   while (std::fgets(line, sizeof line, f) != nullptr) {
-    std::string_view l(line);
-    while (!l.empty() && (l.back() == '\n' || l.back() == ' ')) l.remove_suffix(1);
-    const auto colon = l.find(':');
-    const auto space = l.find(' ');
-    if (space != std::string_view::npos && (colon == std::string_view::npos || space < colon)) {
-      in_weights = l.ends_with(".safetensors");  // a mapping's header line: range perms ... path
+    unsigned long lo = 0, hi = 0;
+    char dash = 0;
+    if (std::sscanf(line, "%lx%c%lx ", &lo, &dash, &hi) == 3 && dash == '-') {  // an area's first line
+      in_weights = false;
+      for (const auto& img : images) {
+        const auto b = reinterpret_cast<uintptr_t>(img.data());
+        if (!img.empty() && b < hi && b + img.size() > lo) in_weights = true;
+      }
       continue;
     }
     if (!in_weights) continue;
@@ -176,7 +180,8 @@ void run_bench(const BenchOptions& o) {
   ops::ThreadPool pool(o.threads);
 
   auto t_load = std::chrono::steady_clock::now();
-  std::unique_ptr<model::Model> m = model::Model::load(o.model_dir);
+  std::unique_ptr<model::Model> m = model::Model::load(
+      o.model_dir, o.no_mmap ? engine::FileLoad::Read : engine::FileLoad::Map);
   const double load_s = seconds_since(t_load);
   const auto& spec = m->spec();
 
@@ -224,13 +229,14 @@ void run_bench(const BenchOptions& o) {
   const double roofline_tps = bw * 1e9 / bytes_per_token;
   const double fraction = tg_tps.empty() ? 0.0 : tg.mean / roofline_tps;
   const std::size_t rss = peak_rss_bytes();
-  const WeightPages pages = weight_pages();
+  const WeightPages pages = weight_pages(m->weights().images);
 
   if (o.json) {
     nlohmann::json j;
     j["model"] = o.model_dir;
     j["threads"] = pool.size();
     j["model_bytes"] = m->weight_bytes();
+    j["weights"] = o.no_mmap ? "read" : "mapped";
     j["load_seconds"] = load_s;
     j["first_token_seconds"] = first_token_s;
     j["load_to_first_token_seconds"] = load_s + first_token_s;
@@ -298,6 +304,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("-t,--threads", opts->threads, "Threads (0 = one per core)")
       ->capture_default_str();
   cmd->add_flag("--json", opts->json, "Print one JSON object");
+  cmd->add_flag("--no-mmap", opts->no_mmap,
+                "Read the weights into memory (huge pages) instead of mapping the files");
   cmd->callback([opts] { run_bench(*opts); });
 }
 

@@ -26,6 +26,7 @@ struct GenerateArgs {
   std::vector<std::string> stop;
   std::optional<int> logprobs;
   bool json = false;
+  bool no_mmap = false;
   std::optional<std::string> cache_dir;
 };
 
@@ -46,6 +47,7 @@ void run_generate(const GenerateArgs& a) {
   if (a.threads) config.set(ModelParameter::THREADS, *a.threads);
   if (!a.stop.empty()) config.set(ModelParameter::STOP, a.stop);
   if (a.cache_dir) config.set(ModelParameter::CACHE_DIR, *a.cache_dir);
+  if (a.no_mmap) config.set("use_mmap", false);
   auto llm = create_llm("mlx", config);
 
   GenerateOptions options;
@@ -120,6 +122,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--threads,-t", a->threads, "CPU threads (default: all cores)");
   cmd->add_option("--cache-dir", a->cache_dir, "Hugging Face hub cache folder");
   cmd->add_flag("--json", a->json, "Print one JSON object instead of streaming text");
+  cmd->add_flag("--no-mmap", a->no_mmap,
+                "Read the weights into memory (huge pages) instead of mapping the files");
   cmd->callback([a] { run_generate(*a); });
 }
 

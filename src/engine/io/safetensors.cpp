@@ -17,7 +17,7 @@ namespace abstractllm::engine {
 
 struct SafetensorsFile::Impl {
   std::filesystem::path path;
-  MappedFile map;                  // file-backed, or
+  FileImage image;                 // the file, or
   std::vector<std::byte> owned;    // from_bytes
   std::vector<TensorView> tensors;
   std::unordered_map<std::string_view, size_t> index;  // views into tensors[i].name
@@ -49,11 +49,11 @@ SafetensorsFile::SafetensorsFile(SafetensorsFile&&) noexcept = default;
 SafetensorsFile& SafetensorsFile::operator=(SafetensorsFile&&) noexcept = default;
 SafetensorsFile::~SafetensorsFile() = default;
 
-SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
+SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path, FileLoad how) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  impl->map = MappedFile(path);
-  impl->bind(impl->map.data(), impl->map.size(), path.string());
+  impl->image = FileImage(path, how);
+  impl->bind(impl->image.data(), impl->image.size(), path.string());
   return SafetensorsFile(std::move(impl));
 }
 
@@ -72,6 +72,10 @@ const std::map<std::string, std::string>& SafetensorsFile::metadata() const {
   return impl_->metadata;
 }
 size_t SafetensorsFile::file_size() const { return impl_->file_size; }
+std::span<const std::byte> SafetensorsFile::image() const {
+  if (!impl_->owned.empty()) return {impl_->owned.data(), impl_->owned.size()};
+  return {impl_->image.data(), impl_->image.size()};
+}
 uint64_t SafetensorsFile::data_bytes() const { return impl_->data_bytes; }
 
 const TensorView* SafetensorsFile::find(std::string_view name) const {
@@ -146,7 +150,7 @@ struct SafetensorsWriter::Impl {
     // A 2 MiB buffer: stdio then hands the kernel whole 2 MiB-aligned blocks (it writes only
     // full buffers, and larger writes in multiples of the buffer), which Linux page caches with
     // large folios (ext4 since 6.16, xfs) keep as 2 MiB folios, so a model we write is mapped
-    // with huge pages while it stays cached (see mapped_file.cpp). Small writes would leave
+    // with huge pages while it stays cached (see file_image.cpp). Small writes would leave
     // 4 KiB folios behind.
     // (glibc ignores the size unless it is given the buffer.)
     stdio_buffer = std::make_unique<char[]>(kWriteBuffer);

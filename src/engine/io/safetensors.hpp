@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,18 +100,29 @@ struct SafetensorsHeader {
 SafetensorsHeader parse_safetensors_header(const std::byte* bytes, size_t size,
                                            const std::string& source);
 
-// A read-only memory mapping of a whole file (MAP_SHARED, PROT_READ); empty files map to
-// nothing. Files of 2 MiB and more are mapped at a 2 MiB-aligned address with MADV_HUGEPAGE,
-// so the kernel can back them with huge pages (see mapped_file.cpp). Move-only. Throws ModelLoadingError when the file cannot be opened or mapped.
-class MappedFile {
+// How a model file's bytes are brought into memory.
+enum class FileLoad {
+  // mmap (MAP_SHARED, PROT_READ), the default: no copy, pages shared with the page cache and
+  // read on first use. Files of 2 MiB and more are mapped 2 MiB-aligned with MADV_HUGEPAGE, so
+  // the kernel backs them with huge pages where its page cache holds them in 2 MiB folios.
+  Map,
+  // Read at load into anonymous memory in transparent huge pages, then made read-only
+  // (llama.cpp's --no-mmap): huge pages on any file system, at the cost of reading the file at
+  // load and of a second copy while the page cache keeps its own.
+  Read,
+};
+
+// A read-only image of a whole file in memory (see FileLoad); an empty file has no bytes.
+// Move-only. Throws ModelLoadingError naming the file when it cannot be opened, mapped or read.
+class FileImage {
  public:
-  MappedFile() = default;
-  explicit MappedFile(const std::filesystem::path& path);
-  ~MappedFile();
-  MappedFile(MappedFile&& other) noexcept;
-  MappedFile& operator=(MappedFile&& other) noexcept;
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
+  FileImage() = default;
+  explicit FileImage(const std::filesystem::path& path, FileLoad how = FileLoad::Map);
+  ~FileImage();
+  FileImage(FileImage&& other) noexcept;
+  FileImage& operator=(FileImage&& other) noexcept;
+  FileImage(const FileImage&) = delete;
+  FileImage& operator=(const FileImage&) = delete;
 
   const std::byte* data() const { return data_; }
   size_t size() const { return size_; }
@@ -120,13 +132,14 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-// A validated, memory-mapped safetensors file. Opening maps the file and validates the whole
-// header (see top of file); tensor data is not read (pages fault in on first use).
-// Move-only; TensorView pointers survive moves (the mapping does not move).
+// A validated safetensors file in memory (a FileImage: mapped by default). Opening validates
+// the whole header (see top of file); a mapped file's tensor data is not read (pages fault in
+// on first use). Move-only; TensorView pointers survive moves (the image does not move).
 class SafetensorsFile {
  public:
-  // Maps and validates `path`. Throws ModelLoadingError (naming the file/tensor) on any defect.
-  static SafetensorsFile open(const std::filesystem::path& path);
+  // Maps (or reads, see FileLoad) and validates `path`. Throws ModelLoadingError (naming the
+  // file/tensor) on any defect.
+  static SafetensorsFile open(const std::filesystem::path& path, FileLoad how = FileLoad::Map);
   // Validates an in-memory image (copied); for tests and fuzzing. `source` names it in errors.
   static SafetensorsFile from_bytes(std::vector<std::byte> bytes, const std::string& source);
 
@@ -142,7 +155,9 @@ class SafetensorsFile {
   const TensorView& get(std::string_view name) const;
   const std::map<std::string, std::string>& metadata() const;
   size_t file_size() const;
-  uint64_t data_bytes() const;  // sum of tensor sizes
+  uint64_t data_bytes() const;
+  // The whole file's bytes in memory (the mapping or the read copy; from_bytes: the copy).
+  std::span<const std::byte> image() const;  // sum of tensor sizes
 
  private:
   struct Impl;

@@ -55,7 +55,7 @@ std::vector<std::string> read_index(const fs::path& index_path,
 
 }  // namespace
 
-WeightStore WeightStore::open(const fs::path& folder) {
+WeightStore WeightStore::open(const fs::path& folder, FileLoad how) {
   WeightStore store;
   store.folder_ = folder;
   std::error_code ec;
@@ -91,7 +91,7 @@ WeightStore WeightStore::open(const fs::path& folder) {
     if (!fs::exists(p, ec)) {
       fail("shard " + p.string() + " listed in model.safetensors.index.json is missing", p);
     }
-    store.files_.push_back(SafetensorsFile::open(p));
+    store.files_.push_back(SafetensorsFile::open(p, how));
   }
 
   for (size_t i = 0; i < store.files_.size(); ++i) {

@@ -20,8 +20,9 @@ namespace abstractllm::engine {
 
 class WeightStore {
  public:
-  // Opens and validates every shard of `folder`. Throws ModelLoadingError.
-  static WeightStore open(const std::filesystem::path& folder);
+  // Opens (maps, or reads: see FileLoad) and validates every shard of `folder`. Throws
+  // ModelLoadingError.
+  static WeightStore open(const std::filesystem::path& folder, FileLoad how = FileLoad::Map);
 
   WeightStore(WeightStore&&) noexcept = default;
   WeightStore& operator=(WeightStore&&) noexcept = default;

@@ -124,11 +124,11 @@ class Loader {
 
 }  // namespace
 
-std::unique_ptr<Model> Model::load(const std::filesystem::path& folder) {
+std::unique_ptr<Model> Model::load(const std::filesystem::path& folder, FileLoad how) {
   auto config = std::make_shared<ModelConfig>(ModelConfig::from_folder(folder));
   config->quantization.require_supported((folder / "config.json").string());
   ModelSpec spec = spec_from_config(*config);
-  auto store = std::make_shared<WeightStore>(WeightStore::open(folder));
+  auto store = std::make_shared<WeightStore>(WeightStore::open(folder, how));
 
   // mlx-vlm style gemma3 checkpoints keep the text model under "language_model.".
   std::string prefix;
@@ -198,6 +198,7 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& folder) {
     }
   }
   w.mapped_bytes = static_cast<std::size_t>(store->total_bytes());
+  for (const SafetensorsFile& f : store->files()) w.images.push_back(f.image());
   w.storage = store;
   auto m = std::make_unique<Model>(std::move(spec), std::move(w));
   m->config_ = std::move(config);

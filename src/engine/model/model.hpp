@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/io/model_config.hpp"
+#include "engine/io/safetensors.hpp"
 #include "engine/model/kv_cache.hpp"
 #include "engine/model/spec.hpp"
 #include "engine/model/weights.hpp"
@@ -36,8 +37,9 @@ class Model {
   // Reads config.json and the safetensors weights of `folder`; validates every tensor's
   // presence, shape, dtype and quantization metadata. No tokenizer needed (conformance tests
   // load tiny fixture models this way). Throws ModelNotFoundError, ModelLoadingError,
-  // UnsupportedModelError.
-  static std::unique_ptr<Model> load(const std::filesystem::path& folder);
+  // UnsupportedModelError. `how`: map the weight files (default) or read them into memory.
+  static std::unique_ptr<Model> load(const std::filesystem::path& folder,
+                                     FileLoad how = FileLoad::Map);
   // A model over already-validated weights (unit tests build these by hand).
   Model(ModelSpec spec, ModelWeights weights);
   ~Model();

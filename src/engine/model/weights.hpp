@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "engine/ops/linear.hpp"
@@ -30,6 +32,9 @@ struct ModelWeights {
   std::vector<float> final_norm;
   std::vector<LayerWeights> layers;
   std::size_t mapped_bytes = 0;
+  // The memory of each weight file (mapped or read; empty for hand-built models): where the
+  // bench looks for how the weights are paged.
+  std::vector<std::span<const std::byte>> images;
   // Keeps the memory the views point into alive (the mmapped files, or test buffers).
   std::shared_ptr<const void> storage;
 };

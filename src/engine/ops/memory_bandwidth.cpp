@@ -51,7 +51,7 @@ HWY_EXPORT(SumWords);
 namespace {
 
 // The test buffer: anonymous memory in transparent huge pages where the system allows them,
-// as the weights are mapped (see engine/io/mapped_file.cpp), so the roofline is what the
+// as the weights are mapped (see engine/io/file_image.cpp), so the roofline is what the
 // memory can deliver, not what 4 KiB pages let through (on Zen 4 one thread reads ~15 % more
 // with 2 MiB pages). Falls back to plain pages.
 class HugePageBuffer {

@@ -45,7 +45,7 @@ std::shared_ptr<LoadedModel> LoadedModel::load(const std::filesystem::path& fold
   if (!std::filesystem::is_directory(folder)) {
     throw ModelNotFoundError("model folder " + folder.string() + " does not exist");
   }
-  auto model = model::Model::load(folder);
+  auto model = model::Model::load(folder, options.weights);
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<ChatTemplate> chat_template;
   if (std::filesystem::exists(folder / "tokenizer.json") || !options.allow_missing_tokenizer) {

@@ -20,6 +20,8 @@ struct LoadOptions {
   // Load a folder without tokenizer.json (tiny test models): tokenizer() then throws, and
   // Generator produces token ids with empty text (stop strings are refused).
   bool allow_missing_tokenizer = false;
+  // Map the weight files (default) or read them into memory in huge pages (see FileLoad).
+  FileLoad weights = FileLoad::Map;
 };
 
 class LoadedModel {

@@ -21,6 +21,9 @@ std::vector<ParameterSpec> provider_parameters() {
       {"max_cached_models", ValueType::Integer, "size of the process-wide model LRU (default 2)"},
       {"context_overflow", ValueType::String, "\"error\" or \"truncate\" when prompt + max_tokens exceed the window"},
       {"repetition_context_size", ValueType::Integer, "tokens the repetition penalty looks back over"},
+      {"use_mmap", ValueType::Bool,
+       "true (default): map the weight files; false: read them into memory in huge pages "
+       "(faster decoding where the page cache cannot give huge pages; a second copy, slower load)"},
   };
 }
 
@@ -86,6 +89,7 @@ std::shared_ptr<const engine::LoadedModel> MlxProvider::model() const {
   if (ec) folder = resolved.folder;
   engine::LoadOptions options;
   options.threads = static_cast<int>(c.get_or(ModelParameter::THREADS, int64_t{0}));
+  options.weights = c.get_bool("use_mmap").value_or(true) ? engine::FileLoad::Map : engine::FileLoad::Read;
   model_ = ModelCache::instance().get_or_load(folder, [&] {
     return std::shared_ptr<const engine::LoadedModel>(engine::LoadedModel::load(folder, options));
   });

@@ -161,7 +161,7 @@ TEST(Safetensors, RejectsOverlaps) {
   EXPECT_EQ(f.tensors().size(), 4u);
 }
 
-TEST(SafetensorsWriter, RoundTripsThroughMappedFile) {
+TEST(SafetensorsWriter, RoundTripsThroughFileImage) {
   TempDir dir;
   std::vector<float> a(6);
   std::iota(a.begin(), a.end(), 1.0f);
@@ -193,9 +193,9 @@ TEST(SafetensorsWriter, RoundTripsThroughMappedFile) {
   }
 }
 
-// Files of 2 MiB and more are mapped at a 2 MiB-aligned address (so the kernel can use huge
-// pages); the bytes must be the file's, to its last partial page, whichever way it is mapped.
-TEST(MappedFile, LargeFilesAreHugePageAlignedAndIntact) {
+// Files of 2 MiB and more are mapped (or read) at a 2 MiB-aligned address, so the kernel can
+// use huge pages; the bytes must be the file's, to its last partial page, either way.
+TEST(FileImage, MappedOrReadLargeFilesAreHugePageAlignedAndIntact) {
   TempDir dir;
   for (size_t size : {size_t{100}, size_t{2} << 20, (size_t{5} << 20) + 4097}) {
     std::vector<uint8_t> bytes(size);
@@ -205,15 +205,36 @@ TEST(MappedFile, LargeFilesAreHugePageAlignedAndIntact) {
       std::ofstream out(path, std::ios::binary);
       out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(size));
     }
-    MappedFile m(path);
-    ASSERT_EQ(m.size(), size);
-    EXPECT_EQ(std::memcmp(m.data(), bytes.data(), size), 0) << size;
-    if (size >= (size_t{2} << 20)) {
-      EXPECT_EQ(reinterpret_cast<uintptr_t>(m.data()) % (size_t{2} << 20), 0u) << size;
+    for (FileLoad how : {FileLoad::Map, FileLoad::Read}) {
+      const char* name = how == FileLoad::Map ? "map" : "read";
+      FileImage m(path, how);
+      ASSERT_EQ(m.size(), size) << name;
+      EXPECT_EQ(std::memcmp(m.data(), bytes.data(), size), 0) << name << " " << size;
+      if (size >= (size_t{2} << 20)) {
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(m.data()) % (size_t{2} << 20), 0u) << name << " " << size;
+      }
+      FileImage moved = std::move(m);  // the memory moves with it and is released once
+      EXPECT_EQ(moved.size(), size);
+      EXPECT_EQ(std::memcmp(moved.data(), bytes.data(), size), 0) << name << " " << size;
     }
-    MappedFile moved = std::move(m);  // the mapping moves with it and is unmapped once
-    EXPECT_EQ(moved.size(), size);
-    EXPECT_EQ(std::memcmp(moved.data(), bytes.data(), size), 0) << size;
+  }
+  // The file is not needed once read: the copy stays valid after it is deleted.
+  const auto path = dir / "gone";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "weights";
+  }
+  FileImage copy(path, FileLoad::Read);
+  std::filesystem::remove(path);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(copy.data()), copy.size()), "weights");
+}
+
+TEST(FileImage, ErrorsNameTheFile) {
+  for (FileLoad how : {FileLoad::Map, FileLoad::Read}) {
+    expect_load_error([how] { FileImage("/nonexistent/dir/model.safetensors", how); },
+                      {"/nonexistent/dir/model.safetensors"});
+    TempDir dir;
+    expect_load_error([&] { FileImage(dir.path(), how); }, {"not a regular file"});
   }
 }
 

@@ -2,6 +2,7 @@
 // chunked prefill and decode all give the same logits as one sequence alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <vector>
@@ -73,6 +74,26 @@ TEST_P(Forward, ChunkedPrefillAndDecodeEqualOneShot) {
     begin += len;
   }
   expect_close(out, logits_of(*m, toks, pool), tol());
+}
+
+TEST_P(Forward, WeightsReadIntoMemoryGiveTheMappedLogits) {
+  // FileLoad::Read (--no-mmap) holds the same bytes elsewhere: bit-identical logits, and the
+  // images the bench inspects point at the copy, not at a mapping of the file.
+  const fs::path dir = fs::path(ABSTRACTLLM_FIXTURES_DIR) / "model" / "reference_models" / GetParam();
+  auto mapped = Model::load(dir);
+  auto read = Model::load(dir, abstractllm::engine::FileLoad::Read);
+  abstractllm::engine::ops::ThreadPool pool(2);
+  const std::vector<int32_t> toks = {1, 7, 9, 33, 100, 21};
+  EXPECT_EQ(logits_of(*mapped, toks, pool), logits_of(*read, toks, pool));
+  ASSERT_EQ(mapped->weights().images.size(), read->weights().images.size());
+  ASSERT_FALSE(read->weights().images.empty());
+  for (size_t i = 0; i < read->weights().images.size(); ++i) {
+    const auto& a = mapped->weights().images[i];
+    const auto& b = read->weights().images[i];
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_NE(a.data(), b.data());
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin()));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Archs, Forward,
