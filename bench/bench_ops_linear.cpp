@@ -22,6 +22,7 @@
 #include <hwy/targets.h>
 
 #include "bench_pools.hpp"
+#include "huge_page_buffer.hpp"
 #include "engine/ops/linear.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
@@ -30,9 +31,10 @@ namespace ops = abstractllm::engine::ops;
 
 namespace {
 
+using abstractllm::bench::HugePageBytes;
 using abstractllm::bench::pool_for;
 
-void fill_random(std::vector<uint8_t>& v, uint64_t seed) {
+void fill_random(HugePageBytes& v, uint64_t seed) {
   uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
   for (size_t i = 0; i + 8 <= v.size(); i += 8) {
     s ^= s << 13;
@@ -43,7 +45,7 @@ void fill_random(std::vector<uint8_t>& v, uint64_t seed) {
 }
 
 struct Copy {
-  std::vector<uint8_t> data, scales, biases;
+  HugePageBytes data, scales, biases;  // 2 MiB pages, as the engine maps model files
   ops::WeightMatrix w;
 };
 
