@@ -22,12 +22,19 @@ std::string tokenizer_json() {
   std::string chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .";
   std::string vocab;
   for (size_t i = 0; i < chars.size(); ++i) {
-    vocab += (i ? "," : "") + std::string("\"") + chars[i] + "\":" + std::to_string(i);
+    if (i) vocab += ',';
+    vocab += '"';
+    vocab += chars[i];
+    vocab += "\":";
+    vocab += std::to_string(i);
   }
-  return R"({"version":"1.0","truncation":null,"padding":null,"added_tokens":[],)"
-         R"("normalizer":null,"pre_tokenizer":null,"post_processor":null,)"
-         R"("decoder":{"type":"Fuse"},"model":{"type":"WordLevel","vocab":{)" +
-         vocab + R"(},"unk_token":"a"}})";
+  // Built with += : GCC 12 warns (-Wrestrict, a false positive) on `const char* + std::string&&`.
+  std::string json = R"({"version":"1.0","truncation":null,"padding":null,"added_tokens":[],)"
+                     R"("normalizer":null,"pre_tokenizer":null,"post_processor":null,)"
+                     R"("decoder":{"type":"Fuse"},"model":{"type":"WordLevel","vocab":{)";
+  json += vocab;
+  json += R"(},"unk_token":"a"}})";
+  return json;
 }
 
 std::shared_ptr<LoadedModel> model_with_tokenizer() {
