@@ -147,12 +147,11 @@ struct SafetensorsWriter::Impl {
     if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path(), ec);
     file = std::fopen(partial.c_str(), "wb");
     if (file == nullptr) io_error(std::strerror(errno));
-    // A 2 MiB buffer: stdio then hands the kernel whole 2 MiB-aligned blocks (it writes only
-    // full buffers, and larger writes in multiples of the buffer), which Linux page caches with
-    // large folios (ext4 since 6.16, xfs) keep as 2 MiB folios, so a model we write is mapped
-    // with huge pages while it stays cached (see file_image.cpp). Small writes would leave
-    // 4 KiB folios behind.
-    // (glibc ignores the size unless it is given the buffer.)
+    // A 2 MiB buffer of our own (glibc ignores the size when not given the buffer): stdio then
+    // hands the kernel whole 2 MiB-aligned blocks (it writes only full buffers, and larger
+    // writes in multiples of the buffer), which page caches with large folios (ext4 since
+    // Linux 6.16, xfs) keep as 2 MiB folios, so a model we write is mapped with huge pages
+    // while it stays cached (see file_image.cpp). Small writes leave 4 KiB folios behind.
     stdio_buffer = std::make_unique<char[]>(kWriteBuffer);
     std::setvbuf(file, stdio_buffer.get(), _IOFBF, kWriteBuffer);
     const std::string h = header_json();
