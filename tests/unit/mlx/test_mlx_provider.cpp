@@ -79,6 +79,38 @@ TEST_F(MlxProviderTest, GreedyIsDeterministicAndLengthFinish) {
   EXPECT_EQ(a.finish_reason, "length");
 }
 
+namespace {
+// Whether this process maps a file whose path ends with `suffix` (/proc/self/maps, Linux).
+bool maps_file_ending_with(const std::string& suffix) {
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.size() >= suffix.size() &&
+        line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+TEST_F(MlxProviderTest, UseMmapFalseReadsTheWeightsAndGeneratesTheSame) {
+  const std::string weights = "tiny-a/model.safetensors";
+  auto mapped_llm = create_llm("mlx", greedy("tiny-a", 6));
+  const auto mapped = mapped_llm->generate("abc");
+  EXPECT_TRUE(maps_file_ending_with(weights));
+  mapped_llm.reset();
+  mlx::clear_model_cache();  // the LRU keys by folder: load again, this time read into memory
+  ASSERT_FALSE(maps_file_ending_with(weights));
+  Config c = greedy("tiny-a", 6);
+  c.set("use_mmap", false);
+  auto read_llm = create_llm("mlx", c);
+  const auto read = read_llm->generate("abc");
+  EXPECT_FALSE(maps_file_ending_with(weights));  // in memory, not mapped
+  EXPECT_EQ(read.token_ids, mapped.token_ids);
+  EXPECT_EQ(read.content, mapped.content);
+  EXPECT_THROW(create_llm("mlx", {{"use_mmap", "no"}}), InvalidParameterError);
+}
+
 TEST_F(MlxProviderTest, EosFinishesWithStopAndNeverLeaks) {
   Config c = greedy();
   c.set(ModelParameter::LOGIT_BIAS, Value::from_json({{std::to_string(test::kImEnd), 100.0}}));
