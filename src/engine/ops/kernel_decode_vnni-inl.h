@@ -7,7 +7,7 @@
 // q2 = round((v - q1) * 256) in [-128, 127] (a residual that would round to +128 moves one step
 // into q1), so x = d_g * (q1 + q2 / 256) within d_g / 512 = max|x_g| / 65024 — the int16
 // kernels' max|x_g| / 65534, a hair coarser. The integer sums sum_c q_c * q1_c and
-// sum_c q_c * q2_c are exact in int32 and combine exactly as 256 * S1 + S2 (|.| < 2^28 for
+// sum_c q_c * q2_c are exact in int32 and combine exactly as 256 * S1 + S2 (|.| < 2^31 even for
 // 8-bit groups of 128), then
 //   y_r = sum_g s_rg * (d_g / 256) * (256 * S1_g + S2_g)  +  sum_g b_rg * sum_c x_c.
 //
