@@ -243,6 +243,17 @@ TEST(Linear, AllCompiledTargets) {
       auto s = make_affine(21, 256, bits, 64, ops::ScaleType::F16, rng);
       check_against_reference(s.w, rng);
     }
+    // Group counts that are multiples of 8 (8 and 16 here), which the 4/8-bit decode kernels
+    // reduce eight at a time, with each scale type those read straight from the weights.
+    for (int bits : {4, 8}) {
+      for (auto st : {ops::ScaleType::F16, ops::ScaleType::BF16, ops::ScaleType::F32}) {
+        for (int64_t cols : {512, 1024}) {
+          SCOPED_TRACE("bits " + std::to_string(bits) + " cols " + std::to_string(cols));
+          auto s = make_affine(11, cols, bits, 64, st, rng);
+          check_against_reference(s.w, rng, false, {1});
+        }
+      }
+    }
     // Narrow groups, taken several to a vector on wide-enough targets (GroupsPerVector).
     for (int bits : {2, 4}) {
       auto s = make_affine(9, 32 * 7, bits, 32, ops::ScaleType::F16, rng);
