@@ -1,7 +1,7 @@
 // A std::vector allocator for the benchmarks' weight buffers: allocations of 2 MiB and more
-// come 2 MiB-aligned with MADV_HUGEPAGE, as the engine maps model files (engine/io/
-// file_image.cpp) and as the bandwidth probe reads (engine/ops/memory_bandwidth.cpp), so kernel
-// GB/s and the probe's GB/s are measured on the same page size. Smaller ones: 64-byte aligned.
+// come from engine::map_huge_pages, as the engine's weights and the bandwidth probe do, so
+// kernel GB/s and the probe's GB/s are measured on the same page size. Smaller ones: 64-byte
+// aligned.
 #pragma once
 
 #include <sys/mman.h>
@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <new>
 #include <vector>
+
+#include "engine/io/huge_pages.hpp"
 
 namespace abstractllm::bench {
 
@@ -21,18 +23,21 @@ struct HugePageAllocator {
   HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
 
   T* allocate(std::size_t n) {
-    constexpr std::size_t kHuge = std::size_t{2} << 20;
     const std::size_t bytes = n * sizeof(T);
-    const std::size_t align = bytes >= kHuge ? kHuge : 64;
-    const std::size_t size = (bytes + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, size == 0 ? align : size);
+    void* p = bytes >= engine::kHugePageBytes
+                  ? engine::map_huge_pages(bytes)
+                  : std::aligned_alloc(64, bytes == 0 ? 64 : (bytes + 63) / 64 * 64);
     if (p == nullptr) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-    if (align == kHuge) ::madvise(p, size, MADV_HUGEPAGE);  // before the first touch
-#endif
     return static_cast<T*>(p);
   }
-  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes >= engine::kHugePageBytes) {
+      ::munmap(p, bytes);
+    } else {
+      std::free(p);
+    }
+  }
 
   template <class U>
   bool operator==(const HugePageAllocator<U>&) const noexcept { return true; }

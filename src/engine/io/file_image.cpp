@@ -12,38 +12,15 @@
 #include <utility>
 
 #include "abstractllm/errors.hpp"
+#include "engine/io/huge_pages.hpp"
 #include "engine/io/safetensors.hpp"
 
 namespace abstractllm::engine {
 namespace {
 
-constexpr size_t kHugePage = size_t{2} << 20;
-
 size_t round_to_pages(size_t n) {
   const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   return (n + page - 1) & ~(page - 1);
-}
-
-// `size` bytes of anonymous memory at a 2 MiB-aligned address (the unused head and tail of a
-// larger reservation given back), or MAP_FAILED. `prot` PROT_NONE reserves address space only.
-void* anonymous_aligned(size_t size, int prot) {
-  const size_t reserve = size + kHugePage;
-  void* r = ::mmap(nullptr, reserve, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (r == MAP_FAILED) return r;
-  const auto base = reinterpret_cast<uintptr_t>(r);
-  const uintptr_t aligned = (base + kHugePage - 1) & ~uintptr_t{kHugePage - 1};
-  const uintptr_t end = aligned + round_to_pages(size);
-  if (aligned > base) ::munmap(r, aligned - base);
-  if (base + reserve > end) ::munmap(reinterpret_cast<void*>(end), base + reserve - end);
-  return reinterpret_cast<void*>(aligned);
-}
-
-void advise_huge_pages(void* p, size_t size) {
-#ifdef MADV_HUGEPAGE
-  ::madvise(p, size, MADV_HUGEPAGE);  // advice only: an error leaves working memory
-#else
-  (void)p, (void)size;
-#endif
 }
 
 // Maps the whole file read-only at a 2 MiB-aligned address and asks for transparent huge
@@ -55,8 +32,8 @@ void advise_huge_pages(void* p, size_t size) {
 // runs, 1 thread +5-11 %, 2 threads +6-8 % (docs/performance.md). Elsewhere the advice is
 // ignored and this is a plain mapping.
 void* map_file(int fd, size_t size) {
-  if (size < kHugePage) return ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  void* at = anonymous_aligned(size, PROT_NONE);
+  if (size < kHugePageBytes) return ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  void* at = map_aligned(size, PROT_NONE);
   if (at == MAP_FAILED) return ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
   void* p = ::mmap(at, size, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
   if (p == MAP_FAILED) {
@@ -74,9 +51,9 @@ void* map_file(int fd, size_t size) {
 // cache keeps its own until the kernel reclaims it) and of reading it at load. Throws
 // ModelLoadingError naming the file.
 void* read_file(int fd, size_t size, const std::string& path) {
-  void* p = size < kHugePage
+  void* p = size < kHugePageBytes
                 ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-                : anonymous_aligned(size, PROT_READ | PROT_WRITE);
+                : map_aligned(size, PROT_READ | PROT_WRITE);
   if (p == MAP_FAILED) {
     throw ModelLoadingError("cannot allocate " + std::to_string(size) + " bytes to read " + path +
                                 ": " + std::strerror(errno),

@@ -12,6 +12,8 @@
 
 #include <sys/mman.h>
 
+#include "engine/io/huge_pages.hpp"
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "engine/ops/memory_bandwidth.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -49,44 +51,25 @@ namespace abstractllm::engine::ops {
 HWY_EXPORT(SumWords);
 
 namespace {
-
-// The test buffer: anonymous memory in transparent huge pages where the system allows them,
-// as the weights are mapped (see engine/io/file_image.cpp), so the roofline is what the
-// memory can deliver, not what 4 KiB pages let through (on Zen 4 one thread reads ~15 % more
-// with 2 MiB pages). Falls back to plain pages.
-class HugePageBuffer {
- public:
-  explicit HugePageBuffer(std::size_t bytes) : size_(bytes + kHuge) {
-    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    base_ = p;
-    const auto a = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~uintptr_t{kHuge - 1};
-    data_ = reinterpret_cast<uint64_t*>(a);
-#ifdef MADV_HUGEPAGE
-    ::madvise(data_, bytes, MADV_HUGEPAGE);
-#endif
-  }
-  ~HugePageBuffer() { ::munmap(base_, size_); }
-  HugePageBuffer(const HugePageBuffer&) = delete;
-  HugePageBuffer& operator=(const HugePageBuffer&) = delete;
-  uint64_t* words() const { return data_; }
-
- private:
-  static constexpr std::size_t kHuge = std::size_t{2} << 20;
-  std::size_t size_;
-  void* base_ = nullptr;
-  uint64_t* data_ = nullptr;
+struct HugePagesRelease {
+  std::size_t bytes;
+  void operator()(uint64_t* p) const { ::munmap(p, bytes); }
 };
-
 }  // namespace
+
 
 BandwidthResult measure_read_bandwidth(ThreadPool& pool, std::size_t bytes, int reps) {
   BandwidthResult result;
   result.threads = pool.size();
   const int64_t words = static_cast<int64_t>(std::max<std::size_t>(bytes, 1 << 20) / 8);
   result.bytes = static_cast<std::size_t>(words) * 8;
-  HugePageBuffer mem(result.bytes);
-  uint64_t* const data = mem.words();
+  // The test buffer in 2 MiB pages where the system allows them, as the weights are mapped
+  // (engine/io/file_image.cpp), so the roofline is what memory delivers, not what 4 KiB pages
+  // let through (on Zen 4 one thread reads ~15 % more with 2 MiB pages).
+  std::unique_ptr<uint64_t, HugePagesRelease> mem(
+      static_cast<uint64_t*>(map_huge_pages(result.bytes)), HugePagesRelease{result.bytes});
+  if (!mem) throw std::bad_alloc();
+  uint64_t* const data = mem.get();
   // First touch from the threads that will read, so pages are spread like a model's would be.
   const int64_t slice = (words + pool.size() - 1) / pool.size();
   pool.parallel_for_grain(words, slice, [&](int64_t b, int64_t e) {
