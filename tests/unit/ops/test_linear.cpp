@@ -244,13 +244,17 @@ TEST(Linear, AllCompiledTargets) {
       check_against_reference(s.w, rng);
     }
     // Group counts that are multiples of 8 (8 and 16 here), which the 4/8-bit decode kernels
-    // reduce eight at a time, with each scale type those read straight from the weights.
+    // reduce eight at a time, with each scale type those read straight from the weights, and
+    // each group size (the VNNI kernel takes groups of 128 four at a time, the others eight).
     for (int bits : {4, 8}) {
-      for (auto st : {ops::ScaleType::F16, ops::ScaleType::BF16, ops::ScaleType::F32}) {
-        for (int64_t cols : {512, 1024}) {
-          SCOPED_TRACE("bits " + std::to_string(bits) + " cols " + std::to_string(cols));
-          auto s = make_affine(11, cols, bits, 64, st, rng);
-          check_against_reference(s.w, rng, false, {1});
+      for (int group : {32, 64, 128}) {
+        for (auto st : {ops::ScaleType::F16, ops::ScaleType::BF16, ops::ScaleType::F32}) {
+          for (int64_t groups : {8, 16}) {
+            SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group) +
+                         " groups " + std::to_string(groups));
+            auto s = make_affine(11, group * groups, bits, group, st, rng);
+            check_against_reference(s.w, rng, false, {1});
+          }
         }
       }
     }
