@@ -85,6 +85,9 @@ void BM_AttentionDecode(benchmark::State& state) {
 }
 BENCHMARK(BM_AttentionDecode)
     ->ArgNames({"context", "threads"})
+    ->Args({128, 1})
+    ->Args({128, 2})
+    ->Args({300, 2})
     ->Args({512, 1})
     ->Args({512, 2})
     ->Args({2048, 1})

@@ -503,9 +503,16 @@ void AttentionImpl(const float* q, const AttentionRow* rows, int64_t n_rows,
   const int64_t n_tiles = static_cast<int64_t>(tiles.size());
 
   // Tasks. Few row blocks (decode): all KV heads of a block in one task, reading whole cache
-  // rows. Many (prefill): one KV head per task, for load balance and a small working set.
+  // rows, when the keys are many enough to be split into chunks across the threads (below).
+  // Many row blocks (prefill), or keys too few to split: one KV head per task, for load balance
+  // and a small working set — else a decode step over a short context ran its attention on one
+  // thread while the others waited (~2 % of a two-thread Llama-1B step at 256 keys).
+  constexpr int64_t kMinChunk = 256;
   const int64_t threads = pool.size();
-  const bool all_heads = static_cast<int64_t>(blocks.size()) < 4 * threads;
+  int64_t longest = 0;
+  for (const Task& b : blocks) longest = std::max(longest, b.j1 - b.j0);
+  const bool all_heads = static_cast<int64_t>(blocks.size()) < 4 * threads &&
+                         (threads == 1 || longest >= 2 * kMinChunk);
   const int64_t tiles_per_task = all_heads ? s.n_kv_heads * head_chunks : head_chunks;
   std::vector<Task> tasks;
   for (const Task& b : blocks)
@@ -514,7 +521,6 @@ void AttentionImpl(const float* q, const AttentionRow* rows, int64_t n_rows,
   // Too few tasks for the threads: split long key ranges into chunks of whole key blocks.
   int64_t max_chunks = 1;
   if (threads > 1 && static_cast<int64_t>(tasks.size()) < 2 * threads) {
-    constexpr int64_t kMinChunk = 256;
     const int64_t n = static_cast<int64_t>(tasks.size());
     const int64_t want = (2 * threads + n - 1) / n;
     std::vector<Task> split;
