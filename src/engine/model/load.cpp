@@ -197,7 +197,7 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& folder, FileLoad
       L.post_ffn_norm = ld.vec(p + "post_feedforward_layernorm.weight", H);
     }
   }
-  w.mapped_bytes = static_cast<std::size_t>(store->total_bytes());
+  w.weight_bytes = static_cast<std::size_t>(store->total_bytes());
   for (const SafetensorsFile& f : store->files()) w.images.push_back(f.image());
   w.storage = store;
   auto m = std::make_unique<Model>(std::move(spec), std::move(w));

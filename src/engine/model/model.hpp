@@ -48,7 +48,7 @@ class Model {
   // The parsed config.json; null for hand-built models.
   const ModelConfig* config() const { return config_.get(); }
   const ModelWeights& weights() const { return weights_; }
-  std::size_t weight_bytes() const { return weights_.mapped_bytes; }
+  std::size_t weight_bytes() const { return weights_.weight_bytes; }
 
   // A cache for one sequence of at most `capacity` tokens.
   KVCache make_cache(int64_t capacity) const;

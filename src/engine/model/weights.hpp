@@ -31,7 +31,7 @@ struct ModelWeights {
   ops::WeightMatrix lm_head;  // [vocab][hidden]; the embedding when tied
   std::vector<float> final_norm;
   std::vector<LayerWeights> layers;
-  std::size_t mapped_bytes = 0;
+  std::size_t weight_bytes = 0;  // the weight files' tensor bytes (mapped or read)
   // The memory of each weight file (mapped or read; empty for hand-built models): where the
   // bench looks for how the weights are paged.
   std::vector<std::span<const std::byte>> images;
