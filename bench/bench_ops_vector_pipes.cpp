@@ -17,7 +17,7 @@ namespace {
 
 #if defined(__x86_64__)
 
-bool has_vnni() {
+bool has_vnni_vl_gfni() {
   static const bool yes = __builtin_cpu_supports("avx512vnni") &&
                           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("gfni");
   return yes;
@@ -73,7 +73,7 @@ alignas(64) unsigned char g_buffer[4096];
 // cycles per mix.
 template <class Body>
 void run_mix(benchmark::State& state, Body body) {
-  if (!has_vnni()) {
+  if (!has_vnni_vl_gfni()) {
     state.SkipWithError("needs AVX512-VNNI, AVX512-VL and GFNI");
     return;
   }

@@ -218,6 +218,7 @@ __attribute__((target("avx512vnni"))) void DecodeRowsTwoPassByEight(
   const int64_t groups = w.cols / kGroup;
   const int64_t row_bytes = w.cols * kBits / 8;
   constexpr int64_t kGroupBytes = kGroup * kBits / 8;
+  constexpr int kBatch = kGroup <= 64 ? 8 : 4;  // groups whose operands fit 32 vector registers
   const int64_t dist = detail::prefetch_distance();
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
@@ -225,8 +226,6 @@ __attribute__((target("avx512vnni"))) void DecodeRowsTwoPassByEight(
     __m256 f = _mm256_setzero_ps();
     for (int64_t g = 0; g < groups; g += 8) {
       detail::prefetch_span<8 * kGroupBytes>(wr + g * kGroupBytes, dist);
-      // Eight groups, in batches whose operands fit the 32 vector registers.
-      constexpr int kBatch = kGroup <= 64 ? 8 : 4;
       __m256i acc[8];
       for (int j = 0; j < 8; j += kBatch) {
         GroupDotsTwoPass<kBits, kGroup, kBatch>(wr + (g + j) * kGroupBytes, x1 + (g + j) * kGroup,

@@ -57,7 +57,6 @@ struct HugePagesRelease {
 };
 }  // namespace
 
-
 BandwidthResult measure_read_bandwidth(ThreadPool& pool, std::size_t bytes, int reps) {
   BandwidthResult result;
   result.threads = pool.size();
