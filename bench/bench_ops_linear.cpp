@@ -253,6 +253,10 @@ BENCHMARK(BM_Decode)
     ->ArgsProduct({{8192}, {2048}, {4, 8}, {1, 2}})
     ->ArgsProduct({{2048}, {8192}, {4, 8}, {1, 2}})
     ->ArgsProduct({{128256}, {2048}, {4}, {1, 2}})
+    // Qwen2.5-0.5B's gate/up and down: 896 = 14 groups of 64, 4864 = 76, group counts that
+    // are not a multiple of 8.
+    ->ArgsProduct({{4864}, {896}, {4, 8}, {1, 2}})
+    ->ArgsProduct({{896}, {4864}, {4, 8}, {1, 2}})
     ->ArgsProduct({{2048}, {2048}, {2, 3, 5, 6}, {2}})
     ->ArgsProduct({{2048}, {2048}, {0, 1, 32}, {1, 2}})
     ->UseRealTime()
@@ -265,6 +269,7 @@ BENCHMARK(BM_Llama1BDecodeLinears)
 BENCHMARK(BM_DecodeHot)
     ->ArgNames({"rows", "cols", "bits", "threads"})
     ->ArgsProduct({{256}, {2048}, {2, 3, 4, 5, 6, 8}, {1}})
+    ->ArgsProduct({{256}, {896}, {4, 8}, {1}})  // 14 groups a row
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Prefill)

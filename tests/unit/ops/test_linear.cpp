@@ -243,13 +243,15 @@ TEST(Linear, AllCompiledTargets) {
       auto s = make_affine(21, 256, bits, 64, ops::ScaleType::F16, rng);
       check_against_reference(s.w, rng);
     }
-    // Group counts that are multiples of 8 (8 and 16 here), which the 4/8-bit decode kernels
-    // reduce eight at a time, with each scale type those read straight from the weights, and
-    // each group size (the VNNI kernel takes groups of 128 four at a time, the others eight).
+    // Group counts the 4/8-bit decode kernels reduce eight at a time (8, 16), and rows that end
+    // in a partial block of 3, 7 or 6 groups (3, 7, 14: the VNNI kernel's tail runs in batches
+    // of 4, 2 and 1 and masks the missing groups' scales), with each scale type those read
+    // straight from the weights, and each group size (the VNNI kernel takes groups of 128 four
+    // at a time, the others eight).
     for (int bits : {4, 8}) {
       for (int group : {32, 64, 128}) {
         for (auto st : {ops::ScaleType::F16, ops::ScaleType::BF16, ops::ScaleType::F32}) {
-          for (int64_t groups : {8, 16}) {
+          for (int64_t groups : {3, 7, 8, 14, 16}) {
             SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group) +
                          " groups " + std::to_string(groups));
             auto s = make_affine(11, group * groups, bits, group, st, rng);
