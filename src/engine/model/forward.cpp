@@ -27,8 +27,8 @@ Model::Model(ModelSpec spec, ModelWeights weights)
     : spec_(std::move(spec)), weights_(std::move(weights)) {}
 Model::~Model() = default;
 
-KVCache Model::make_cache(int64_t capacity) const {
-  return KVCache(spec_.n_layers(), capacity, spec_.n_kv_heads, spec_.head_dim);
+KVCache Model::make_cache(int64_t capacity, ops::KVType type) const {
+  return KVCache(spec_.n_layers(), capacity, spec_.n_kv_heads, spec_.head_dim, type);
 }
 
 namespace {
@@ -183,9 +183,8 @@ void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool)
                       rope.attention_factor);
       ops::apply_rope(k.data() + r * kv_dim, s.n_kv_heads, hd, rope.rotary_dim, inv, ri.pos,
                       rope.attention_factor);
-      std::copy_n(k.data() + r * kv_dim, kv_dim, ri.cache->keys(l, ri.pos));
-      std::copy_n(v.data() + r * kv_dim, kv_dim, ri.cache->values(l, ri.pos));
-      att_rows[static_cast<size_t>(r)] = {ri.cache->keys(l, 0), ri.cache->values(l, 0), ri.pos};
+      ri.cache->store(l, ri.pos, k.data() + r * kv_dim, v.data() + r * kv_dim);
+      att_rows[static_cast<size_t>(r)] = ri.cache->attention_row(l, ri.pos);
     }
     ops::AttentionShape shape{s.n_heads,    s.n_kv_heads,   hd,
                               s.attn_scale, s.attn_softcap, ls.sliding_window};

@@ -1,5 +1,6 @@
 // Per-sequence key/value cache: for each layer, keys and values of every past position,
-// [capacity][n_kv_heads][head_dim] floats, sized to the context the sequence actually needs.
+// [capacity][n_kv_heads][head_dim] elements of the cache's type (float, or IEEE half: half the
+// memory and the bytes a decode step reads), sized to the context the sequence actually needs.
 #pragma once
 
 #include <cstddef>
@@ -7,25 +8,31 @@
 #include <span>
 #include <vector>
 
+#include "engine/ops/attention.hpp"
+
 namespace abstractllm::engine::model {
 
 class KVCache {
  public:
   KVCache() = default;
-  KVCache(int64_t n_layers, int64_t capacity, int64_t n_kv_heads, int64_t head_dim);
+  KVCache(int64_t n_layers, int64_t capacity, int64_t n_kv_heads, int64_t head_dim,
+          ops::KVType type = ops::KVType::F32);
 
   int64_t capacity() const { return capacity_; }
   int64_t size() const { return size_; }  // positions filled (the next token's position)
-  int64_t row_stride() const { return n_kv_heads_ * head_dim_; }
+  int64_t row_stride() const { return n_kv_heads_ * head_dim_; }  // elements per position
+  ops::KVType type() const { return type_; }
   std::size_t bytes() const;
 
-  float* keys(int64_t layer, int64_t pos) { return k_[layer].data() + pos * row_stride(); }
-  float* values(int64_t layer, int64_t pos) { return v_[layer].data() + pos * row_stride(); }
-  const float* keys(int64_t layer, int64_t pos) const {
-    return k_[layer].data() + pos * row_stride();
-  }
-  const float* values(int64_t layer, int64_t pos) const {
-    return v_[layer].data() + pos * row_stride();
+  // Writes position pos's keys and values of one layer (row_stride() floats each), converted
+  // to the cache's type.
+  void store(int64_t layer, int64_t pos, const float* keys, const float* values);
+  // Reads them back as floats (tests, tools).
+  void load(int64_t layer, int64_t pos, float* keys, float* values) const;
+  // The layer's cache as attention reads it, for a query at position pos.
+  ops::AttentionRow attention_row(int64_t layer, int64_t pos) const {
+    return {k_[static_cast<size_t>(layer)].data(), v_[static_cast<size_t>(layer)].data(), pos,
+            type_};
   }
 
   // Called by Model::forward once all layers have written the new positions.
@@ -43,6 +50,8 @@ class KVCache {
 
  private:
   int64_t capacity_ = 0, size_ = 0, n_kv_heads_ = 0, head_dim_ = 0;
+  ops::KVType type_ = ops::KVType::F32;
+  // Per layer, capacity · row_stride() elements; float storage keeps any type aligned.
   std::vector<std::vector<float>> k_, v_;
   std::vector<int32_t> tokens_;
 };

@@ -50,8 +50,8 @@ class Model {
   const ModelWeights& weights() const { return weights_; }
   std::size_t weight_bytes() const { return weights_.weight_bytes; }
 
-  // A cache for one sequence of at most `capacity` tokens.
-  KVCache make_cache(int64_t capacity) const;
+  // A cache for one sequence of at most `capacity` tokens, its keys and values stored as `type`.
+  KVCache make_cache(int64_t capacity, ops::KVType type = ops::KVType::F32) const;
 
   // Runs the chunks through the network, appending their keys/values to their caches.
   // Throws InvalidParameterError for a token id outside the vocabulary or a full cache.

@@ -28,20 +28,40 @@ struct AttentionShape {
   int64_t window = 0;  // 0 = full causal
 };
 
+// Element type of a KV cache's keys and values. F16 (IEEE half, as llama.cpp's default cache and
+// mlx-lm's caches of half-precision models) halves the cache's memory and the bytes a decode
+// step reads from it; keys and values are rounded to nearest even when stored, and values beyond
+// ±65504 saturate there. The arithmetic stays in float.
+enum class KVType : uint8_t { F32, F16 };
+
 struct AttentionRow {
-  const float* keys = nullptr;    // position p's keys at keys + p * n_kv_heads * head_dim
-  const float* values = nullptr;  // same layout
-  int64_t pos = 0;                // the query's position; keys [lo, pos] must be filled
+  const void* keys = nullptr;    // position p's keys at element p * n_kv_heads * head_dim
+  const void* values = nullptr;  // same layout
+  int64_t pos = 0;               // the query's position; keys [lo, pos] must be filled
+  KVType type = KVType::F32;     // element type of keys and values
 };
 
 // q: n_rows × (n_heads · head_dim); out: same shape.
 void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
                float* out, ThreadPool& pool);
 
+// Bytes of one KV element of `type`.
+constexpr int64_t kv_element_bytes(KVType type) { return type == KVType::F16 ? 2 : 4; }
+
+// Writes n floats as KV elements of `type` at dst (F16: rounded to nearest even, saturating at
+// ±65504 so that no key becomes infinite).
+void store_kv(const float* src, int64_t n, KVType type, void* dst);
+
+// Reads n KV elements of `type` at src as floats.
+void load_kv(const void* src, int64_t n, KVType type, float* dst);
+
 namespace kernels {
-// The SIMD implementation behind attention() (kernel_attention.cpp); call attention() instead.
+// The SIMD implementations behind attention(), store_kv() and load_kv() (kernel_attention.cpp);
+// call those instead.
 void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
                float* out, ThreadPool& pool);
+void store_kv_f16(const float* src, int64_t n, void* dst);
+void load_kv_f16(const void* src, int64_t n, float* dst);
 }  // namespace kernels
 
 }  // namespace abstractllm::engine::ops

@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -99,6 +100,7 @@ inline float OutAt(Layout layout, const float* o, int64_t m, int64_t d, int64_t 
 struct Scratch {
   std::vector<float> buf;
   std::vector<State> states;
+  std::vector<float> kv;  // a half-precision cache's key block (then value block), widened
   void reserve(int64_t tiles, int64_t hd, int64_t lanes) {
     const size_t per = static_cast<size_t>(2 * hd * lanes + 4 * lanes + kKeyBlock * lanes);
     if (buf.size() < per * static_cast<size_t>(tiles)) buf.resize(per * static_cast<size_t>(tiles));
@@ -328,12 +330,13 @@ void TileInit(const float* q, const AttentionRow* rows, const AttentionShape& s,
   st.empty = true;
 }
 
-// Scores of keys jb + [j0, j1) into st.s (row j at st.s + j·L).
-void TileScores(const AttentionRow* rows, const AttentionShape& s, const Tile& t, const State& st,
-                int64_t jb, int64_t j0, int64_t j1) {
+// Scores of the block's keys [j0, j1) into st.s (row j at st.s + j·L); `block` is the block's
+// first key row (float, row stride n_kv_heads · head_dim).
+void TileScores(const AttentionShape& s, const Tile& t, const State& st, const float* block,
+                int64_t j0, int64_t j1) {
   const int64_t hd = s.head_dim;
   const int64_t ks = s.n_kv_heads * hd;  // key/value row stride
-  const float* kb = rows[t.r0].keys + jb * ks + t.g * hd;
+  const float* kb = block + t.g * hd;
   switch (st.layout) {
     case Layout::kLanes1:
       return ScoresLanes<1>(kb, ks, st, hd, j0, j1);
@@ -344,12 +347,12 @@ void TileScores(const AttentionRow* rows, const AttentionShape& s, const Tile& t
   }
 }
 
-// O += Σ_j P[j] v_j over keys jb + [j0, j1).
-void TilePv(const AttentionRow* rows, const AttentionShape& s, const Tile& t, State& st, int64_t jb,
-            int64_t j0, int64_t j1) {
+// O += Σ_j P[j] v_j over the block's keys [j0, j1); `block` is its first value row.
+void TilePv(const AttentionShape& s, const Tile& t, State& st, const float* block, int64_t j0,
+            int64_t j1) {
   const int64_t hd = s.head_dim;
   const int64_t ks = s.n_kv_heads * hd;
-  const float* vb = rows[t.r0].values + jb * ks + t.g * hd;
+  const float* vb = block + t.g * hd;
   switch (st.layout) {
     case Layout::kLanes1:
       return PvLanesAll<1>(vb + j0 * ks, ks, st, hd, j0, j1);
@@ -452,6 +455,82 @@ void TileFinish(const AttentionShape& s, const Tile& t, const State& st, float* 
   }
 }
 
+// ---------------------------------------------------------------- half-precision caches
+
+using DH = hn::Rebind<hwy::float16_t, DF>;
+
+// dst[i] = src[i] for i < n.
+void WidenF16(const hwy::float16_t* HWY_RESTRICT src, int64_t n, float* HWY_RESTRICT dst) {
+  const DF df;
+  const DH dh;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  int64_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, src + i)), df, dst + i);
+  if (i < n) {  // a partial vector through aligned buffers
+    HWY_ALIGN hwy::float16_t h[HWY_MAX_BYTES / sizeof(float)] = {};
+    HWY_ALIGN float f[HWY_MAX_BYTES / sizeof(float)];
+    std::copy(src + i, src + n, h);
+    hn::Store(hn::PromoteTo(df, hn::Load(dh, h)), df, f);
+    std::copy(f, f + (n - i), dst + i);
+  }
+}
+
+void LoadKvF16Impl(const void* src, int64_t n, float* dst) {
+  WidenF16(static_cast<const hwy::float16_t*>(src), n, dst);
+}
+
+// float -> IEEE half, rounded to nearest even, |f| <= 65504 (or NaN). For the targets whose
+// conversion Highway emulates by truncating (x86 without F16C, emulated vectors).
+uint16_t HalfFromFloat(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, sizeof(x));
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000);
+  x &= 0x7fffffff;
+  if (x > 0x7f800000) return static_cast<uint16_t>(sign | 0x7e00);  // NaN
+  if (x < 0x38800000) {  // below 2^-14: a multiple of 2^-24 (subnormal) or zero
+    float units;
+    std::memcpy(&units, &x, sizeof(units));
+    return static_cast<uint16_t>(sign | static_cast<uint16_t>(std::nearbyint(units * 16777216.0f)));
+  }
+  // Rebias the exponent (127 -> 15) and round the 13 dropped bits to nearest even.
+  x += 0xc8000fffu + ((x >> 13) & 1);
+  return static_cast<uint16_t>(sign | (x >> 13));
+}
+
+// Rounds to nearest even (the conversion instruction's mode where there is one), saturating at
+// ±65504.
+void StoreKvF16Impl(const float* src, int64_t n, void* dst_v) {
+  const float kMax = 65504.0f;
+#if HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_EMU128 || \
+    HWY_TARGET == HWY_SCALAR
+  auto* dst = static_cast<uint16_t*>(dst_v);
+  for (int64_t i = 0; i < n; ++i) dst[i] = HalfFromFloat(std::clamp(src[i], -kMax, kMax));
+#else
+  const DF df;
+  const DH dh;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  auto* dst = static_cast<hwy::float16_t*>(dst_v);
+  const VF hi = hn::Set(df, kMax), lo = hn::Set(df, -kMax);
+  const auto half = [&](VF v) { return hn::DemoteTo(dh, hn::Min(hn::Max(v, lo), hi)); };
+  int64_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(half(hn::LoadU(df, src + i)), dh, dst + i);
+  if (i < n) {
+    HWY_ALIGN float f[HWY_MAX_BYTES / sizeof(float)] = {};
+    HWY_ALIGN hwy::float16_t h[HWY_MAX_BYTES / sizeof(float)];
+    std::copy(src + i, src + n, f);
+    hn::Store(half(hn::Load(df, f)), dh, h);
+    std::copy(h, h + (n - i), dst + i);
+  }
+#endif
+}
+
+// Widens rows [j0, j1) × columns [c0, c1) of a half-precision block (row stride ks, in elements)
+// into the same places of `out` (float, same stride).
+void WidenBlockRows(const hwy::float16_t* block, int64_t ks, int64_t j0, int64_t j1, int64_t c0,
+                    int64_t c1, float* out) {
+  for (int64_t j = j0; j < j1; ++j) WidenF16(block + j * ks + c0, c1 - c0, out + j * ks + c0);
+}
+
 // ---------------------------------------------------------------- planning and threads
 
 // A unit of parallel work: tiles [tile0, tile1) (one row block, so one cache and key range),
@@ -549,12 +628,12 @@ void AttentionImpl(const float* q, const AttentionRow* rows, int64_t n_rows,
   if (max_chunks > 1) parts.resize(static_cast<size_t>(max_chunks * n_tiles * slot_floats));
 
   // Prefetches whole cache rows [j, j + kRowGroup) (below end).
-  const int64_t row_floats = s.n_kv_heads * hd;
-  const auto prefetch = [&](const float* base, int64_t j, int64_t end) {
+  const int64_t ks = s.n_kv_heads * hd;  // elements per cache row
+  const auto prefetch = [&](const void* base, int64_t row_bytes, int64_t j, int64_t end) {
     const int64_t j1 = std::min(end, j + kRowGroup);
     if (j >= j1) return;
-    const char* p = reinterpret_cast<const char*>(base + j * row_floats);
-    const char* e = reinterpret_cast<const char*>(base + j1 * row_floats);
+    const char* p = static_cast<const char*>(base) + j * row_bytes;
+    const char* e = static_cast<const char*>(base) + j1 * row_bytes;
     for (; p < e; p += 64) hwy::Prefetch(p);
   };
 
@@ -565,6 +644,20 @@ void AttentionImpl(const float* q, const AttentionRow* rows, int64_t n_rows,
       const int64_t nt = task.tile1 - task.tile0;
       const Tile* tt = tiles.data() + task.tile0;
       const AttentionRow& row = rows[tt[0].r0];
+      const bool f16 = row.type == KVType::F16;
+      const int64_t row_bytes = ks * kv_element_bytes(row.type);
+      // A half-precision cache is widened into sc.kv a step of rows at a time, only the columns
+      // of this task's KV heads, at the same places: the kernels below read floats either way.
+      const int64_t c0 = tt[0].g * hd, c1 = (tt[nt - 1].g + 1) * hd;
+      if (f16 && sc.kv.size() < static_cast<size_t>(kKeyBlock * ks)) {
+        sc.kv.resize(static_cast<size_t>(kKeyBlock * ks));
+      }
+      const auto block_of = [&](const void* base, int64_t jb, int64_t j0, int64_t j1) {
+        if (!f16) return static_cast<const float*>(base) + jb * ks;
+        WidenBlockRows(static_cast<const hwy::float16_t*>(base) + jb * ks, ks, j0, j1, c0, c1,
+                       sc.kv.data());
+        return static_cast<const float*>(sc.kv.data());
+      };
       sc.reserve(nt, hd, max_lanes);
       State* st = sc.states.data();
       for (int64_t k = 0; k < nt; ++k) TileInit(q, rows, s, tt[k], st[k]);
@@ -574,15 +667,17 @@ void AttentionImpl(const float* q, const AttentionRow* rows, int64_t n_rows,
       for (int64_t jb = task.j0; jb < task.j1; jb += kKeyBlock) {
         const int64_t nk = std::min(kKeyBlock, task.j1 - jb);
         for (int64_t j0 = 0; j0 < nk; j0 += step) {
-          if (nt > 1) prefetch(row.keys, jb + j0 + kRowGroup, task.j1);
-          for (int64_t k = 0; k < nt; ++k)
-            TileScores(rows, s, tt[k], st[k], jb, j0, std::min(nk, j0 + step));
+          const int64_t j1 = std::min(nk, j0 + step);
+          if (nt > 1) prefetch(row.keys, row_bytes, jb + j0 + kRowGroup, task.j1);
+          const float* keys = block_of(row.keys, jb, j0, j1);
+          for (int64_t k = 0; k < nt; ++k) TileScores(s, tt[k], st[k], keys, j0, j1);
         }
         for (int64_t k = 0; k < nt; ++k) TileSoftmax(s, st[k], jb, nk);
         for (int64_t j0 = 0; j0 < nk; j0 += step) {
-          if (nt > 1) prefetch(row.values, jb + j0 + kRowGroup, task.j1);
-          for (int64_t k = 0; k < nt; ++k)
-            TilePv(rows, s, tt[k], st[k], jb, j0, std::min(nk, j0 + step));
+          const int64_t j1 = std::min(nk, j0 + step);
+          if (nt > 1) prefetch(row.values, row_bytes, jb + j0 + kRowGroup, task.j1);
+          const float* values = block_of(row.values, jb, j0, j1);
+          for (int64_t k = 0; k < nt; ++k) TilePv(s, tt[k], st[k], values, j0, j1);
         }
       }
       for (int64_t k = 0; k < nt; ++k) {
@@ -647,10 +742,20 @@ HWY_AFTER_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
 
 HWY_EXPORT(AttentionImpl);
+HWY_EXPORT(StoreKvF16Impl);
+HWY_EXPORT(LoadKvF16Impl);
 
 void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
                float* out, ThreadPool& pool) {
   HWY_DYNAMIC_DISPATCH(AttentionImpl)(q, rows, n_rows, s, out, pool);
+}
+
+void store_kv_f16(const float* src, int64_t n, void* dst) {
+  HWY_DYNAMIC_DISPATCH(StoreKvF16Impl)(src, n, dst);
+}
+
+void load_kv_f16(const void* src, int64_t n, float* dst) {
+  HWY_DYNAMIC_DISPATCH(LoadKvF16Impl)(src, n, dst);
 }
 
 }  // namespace abstractllm::engine::ops::kernels

@@ -96,7 +96,7 @@ struct Seq {
   std::vector<float> k, v;
 };
 
-// Reference for rows with their own caches (keys/values pointers and positions).
+// Reference for rows with their own caches (keys/values pointers and positions; float caches).
 std::vector<float> reference(const std::vector<float>& q,
                              const std::vector<ops::AttentionRow>& rows,
                              const ops::AttentionShape& s) {
@@ -104,6 +104,8 @@ std::vector<float> reference(const std::vector<float>& q,
   std::vector<float> out(q.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     const ops::AttentionRow& row = rows[r];
+    const auto* keys = static_cast<const float*>(row.keys);
+    const auto* values = static_cast<const float*>(row.values);
     for (int64_t h = 0; h < s.n_heads; ++h) {
       const int64_t g = h / (s.n_heads / s.n_kv_heads);
       const int64_t lo = s.window > 0 ? std::max<int64_t>(0, row.pos - s.window + 1) : 0;
@@ -111,7 +113,7 @@ std::vector<float> reference(const std::vector<float>& q,
       for (int64_t j = lo; j <= row.pos; ++j) {
         double d = 0;
         for (int64_t i = 0; i < hd; ++i)
-          d += static_cast<double>(q[r * width + h * hd + i]) * row.keys[j * kvs + g * hd + i];
+          d += static_cast<double>(q[r * width + h * hd + i]) * keys[j * kvs + g * hd + i];
         d *= s.scale;
         if (s.softcap > 0) d = s.softcap * std::tanh(d / s.softcap);
         sc.push_back(d);
@@ -122,7 +124,7 @@ std::vector<float> reference(const std::vector<float>& q,
       for (int64_t i = 0; i < hd; ++i) {
         double acc = 0;
         for (int64_t j = lo; j <= row.pos; ++j)
-          acc += sc[static_cast<size_t>(j - lo)] / z * row.values[j * kvs + g * hd + i];
+          acc += sc[static_cast<size_t>(j - lo)] / z * values[j * kvs + g * hd + i];
         out[r * width + h * hd + i] = static_cast<float>(acc);
       }
     }
@@ -140,16 +142,18 @@ Seq make_seq(int64_t len, const ops::AttentionShape& s, std::mt19937& rng, float
   return seq;
 }
 
-// Runs ops::attention with `threads` threads and compares it with the reference.
+// Runs ops::attention with `threads` threads and compares it with the reference, which reads
+// ref_rows (float caches holding the same values) when given.
 void check(const ops::AttentionShape& s, const std::vector<ops::AttentionRow>& rows,
-           std::mt19937& rng, int threads, float tol = 2e-5f) {
+           std::mt19937& rng, int threads, float tol = 2e-5f,
+           const std::vector<ops::AttentionRow>* ref_rows = nullptr) {
   std::normal_distribution<float> nd;
   std::vector<float> q(rows.size() * static_cast<size_t>(s.n_heads * s.head_dim));
   for (float& x : q) x = nd(rng);
   std::vector<float> out(q.size(), NAN);
   ops::ThreadPool pool(threads);
   ops::attention(q.data(), rows.data(), static_cast<int64_t>(rows.size()), s, out.data(), pool);
-  const auto expect = reference(q, rows, s);
+  const auto expect = reference(q, ref_rows != nullptr ? *ref_rows : rows, s);
   int bad = 0;
   for (size_t i = 0; i < out.size() && bad < 10; ++i) {
     const float t = tol * std::max(1.0f, std::abs(expect[i]));
@@ -167,6 +171,54 @@ std::vector<ops::AttentionRow> prefill_rows(const Seq& seq, int64_t start, int64
   std::vector<ops::AttentionRow> rows;
   for (int64_t p = start; p < start + n; ++p) rows.push_back({seq.k.data(), seq.v.data(), p});
   return rows;
+}
+
+// A sequence's cache in half precision: k16/v16 as stored by store_kv, and k/v (float) holding
+// the same values widened, for the reference.
+struct HalfSeq {
+  std::vector<uint16_t> k16, v16;
+  Seq widened;
+};
+
+HalfSeq to_half(const Seq& seq) {
+  HalfSeq h;
+  const int64_t n = static_cast<int64_t>(seq.k.size());
+  h.k16.resize(seq.k.size());
+  h.v16.resize(seq.v.size());
+  ops::store_kv(seq.k.data(), n, ops::KVType::F16, h.k16.data());
+  ops::store_kv(seq.v.data(), n, ops::KVType::F16, h.v16.data());
+  h.widened.k.resize(seq.k.size());
+  h.widened.v.resize(seq.v.size());
+  ops::load_kv(h.k16.data(), n, ops::KVType::F16, h.widened.k.data());
+  ops::load_kv(h.v16.data(), n, ops::KVType::F16, h.widened.v.data());
+  return h;
+}
+
+// The same rows (positions) read from the half-precision cache.
+std::vector<ops::AttentionRow> half_rows(const HalfSeq& h, const std::vector<int64_t>& pos) {
+  std::vector<ops::AttentionRow> rows;
+  for (int64_t p : pos) rows.push_back({h.k16.data(), h.v16.data(), p, ops::KVType::F16});
+  return rows;
+}
+
+std::vector<ops::AttentionRow> float_rows(const Seq& seq, const std::vector<int64_t>& pos) {
+  std::vector<ops::AttentionRow> rows;
+  for (int64_t p : pos) rows.push_back({seq.k.data(), seq.v.data(), p});
+  return rows;
+}
+
+// Attention over a half-precision cache against the reference over its widened values: a
+// prefill after a prefix, and decode rows at long and short contexts.
+void check_half(const ops::AttentionShape& s, const Seq& seq, std::mt19937& rng, int threads) {
+  const HalfSeq h = to_half(seq);
+  const int64_t len = static_cast<int64_t>(seq.k.size() / static_cast<size_t>(s.n_kv_heads * s.head_dim));
+  std::vector<int64_t> prefill;
+  for (int64_t p = len / 3; p < len; ++p) prefill.push_back(p);
+  for (const std::vector<int64_t>& pos :
+       {prefill, std::vector<int64_t>{len - 1}, std::vector<int64_t>{0}, std::vector<int64_t>{70}}) {
+    const auto ref = float_rows(h.widened, pos);
+    check(s, half_rows(h, pos), rng, threads, 2e-5f, &ref);
+  }
 }
 
 }  // namespace
@@ -222,6 +274,17 @@ TEST_P(AttentionKernel, DecodeLongContext) {
         threads);
 }
 
+// A half-precision cache (KVType::F16): the kernels read the stored halves as floats, so the
+// result matches the float reference over the same (rounded) values.
+TEST_P(AttentionKernel, HalfPrecisionCache) {
+  const auto [c, threads] = GetParam();
+  const ops::AttentionShape s{c.n_heads,  c.n_kv_heads,
+                              c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)),
+                              c.softcap,  c.window};
+  std::mt19937 rng(15);
+  check_half(s, make_seq(700, s, rng, 2.0f), rng, threads);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Shapes, AttentionKernel,
     ::testing::Combine(
@@ -259,6 +322,41 @@ TEST(AttentionKernel, AllCompiledTargets) {
       const Seq seq = make_seq(300, s, rng, 2.0f);
       check(s, prefill_rows(seq, 200, 100), rng, 2);
       check(s, {{seq.k.data(), seq.v.data(), 299}}, rng, 3);
+      check_half(s, seq, rng, 2);
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+// store_kv to half precision: round to nearest even, saturation instead of infinity, and any
+// length (partial vectors); load_kv gives the values back exactly.
+TEST(KVStore, HalfRoundsToNearestEvenAndSaturates) {
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    const float u = std::ldexp(1.0f, -11);  // half an f16 ulp at 1
+    const std::vector<float> in = {1.0f,      1.0f + u,  1.0f + 3 * u, -2.5f,  70000.0f, -1e9f,
+                                   65504.0f,  1e-8f,     0.0f,         -0.0f,  0.1f,     6.1e-5f};
+    const std::vector<float> want = {1.0f,     1.0f,     1.0f + 4 * u, -2.5f,    65504.0f, -65504.0f,
+                                     65504.0f, 0.0f,     0.0f,         -0.0f,    0.0999755859375f,
+                                     6.097555160522461e-05f};
+    for (size_t n = 1; n <= in.size(); ++n) {
+      std::vector<uint16_t> h(n + 1, 0xABCD);
+      ops::store_kv(in.data(), static_cast<int64_t>(n), ops::KVType::F16, h.data());
+      EXPECT_EQ(h[n], 0xABCD) << "wrote past n = " << n;
+      std::vector<float> back(n);
+      ops::load_kv(h.data(), static_cast<int64_t>(n), ops::KVType::F16, back.data());
+      for (size_t i = 0; i < n; ++i) EXPECT_EQ(back[i], want[i]) << "n " << n << " element " << i;
+    }
+    // Longer runs: every value an f16 holds exactly comes back unchanged.
+    std::vector<float> exact(1000);
+    for (size_t i = 0; i < exact.size(); ++i) exact[i] = static_cast<float>(i) * 0.25f - 100.0f;
+    std::vector<uint16_t> h(exact.size());
+    std::vector<float> back(exact.size());
+    for (int64_t n : {int64_t{1000}, int64_t{999}, int64_t{33}}) {
+      ops::store_kv(exact.data(), n, ops::KVType::F16, h.data());
+      ops::load_kv(h.data(), n, ops::KVType::F16, back.data());
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(back[static_cast<size_t>(i)], exact[static_cast<size_t>(i)]);
     }
   }
   hwy::SetSupportedTargetsForTest(0);
