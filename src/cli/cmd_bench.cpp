@@ -1,9 +1,12 @@
 // `abstractllm bench`: llama-bench-style speed test of a model folder.
 //
-//   abstractllm bench --model DIR [-p 512] [-n 128] [-r 5] [-t THREADS] [--no-mmap] [--json]
+//   abstractllm bench --model DIR [-p 512] [-n 128] [-r 5] [-t THREADS] [-d DEPTH]
+//                     [--kv-type f32|f16] [--no-mmap] [--json]
 //
-// pp: one forward pass over p random tokens from an empty cache (prefill), tokens/s.
-// tg: n single-token forward passes from an empty cache (decode, logits included), tokens/s.
+// pp: one forward pass over p random tokens (prefill), tokens/s.
+// tg: n single-token forward passes (decode, logits included), tokens/s.
+// Both start from a cache holding DEPTH tokens (default 0: empty), prefilled once, untimed, as
+// llama-bench's -d: decoding at a long context reads the KV cache besides the weights.
 // Both exclude loading and tokenization; each is repeated r times after one warm-up run and
 // reported as mean ± standard deviation. The same run measures read bandwidth, so the decode
 // speed can be put against its roofline: bandwidth / bytes read per token (all weights, the
@@ -42,6 +45,8 @@ struct BenchOptions {
   int gen = 128;
   int reps = 5;
   int threads = 0;
+  int depth = 0;
+  std::string kv_type = "f32";
   bool json = false;
   bool no_mmap = false;
 };
@@ -148,20 +153,34 @@ ops::BandwidthResult bandwidth_in_child(int threads) {
   return ops::measure_read_bandwidth(pool, std::size_t{512} << 20, 5);
 }
 
-// Prefill of `tokens` from an empty cache; returns seconds.
-double run_pp(const model::Model& m, model::KVCache& cache, const std::vector<int32_t>& tokens,
-              std::vector<float>& logits, ops::ThreadPool& pool) {
+// Fills the cache with `tokens` (the depth), in chunks of 512 like the Generator's prefill.
+void fill_depth(const model::Model& m, model::KVCache& cache, const std::vector<int32_t>& tokens,
+                std::vector<float>& logits, ops::ThreadPool& pool) {
   cache.clear();
+  for (size_t b = 0; b < tokens.size(); b += 512) {
+    const size_t n = std::min<size_t>(512, tokens.size() - b);
+    model::SequenceChunk chunk{&cache, std::span<const int32_t>(tokens.data() + b, n),
+                               logits.data()};
+    m.forward(std::span<const model::SequenceChunk>(&chunk, 1), pool);
+  }
+}
+
+// Prefill of `tokens` after the cache's first `depth` tokens; returns seconds.
+double run_pp(const model::Model& m, model::KVCache& cache, int64_t depth,
+              const std::vector<int32_t>& tokens, std::vector<float>& logits,
+              ops::ThreadPool& pool) {
+  cache.truncate(depth);
   model::SequenceChunk chunk{&cache, std::span<const int32_t>(tokens), logits.data()};
   auto t0 = std::chrono::steady_clock::now();
   m.forward(std::span<const model::SequenceChunk>(&chunk, 1), pool);
   return seconds_since(t0);
 }
 
-// n decode steps from an empty cache, one token each; returns seconds.
-double run_tg(const model::Model& m, model::KVCache& cache, const std::vector<int32_t>& tokens,
-              std::vector<float>& logits, ops::ThreadPool& pool) {
-  cache.clear();
+// n decode steps after the cache's first `depth` tokens, one token each; returns seconds.
+double run_tg(const model::Model& m, model::KVCache& cache, int64_t depth,
+              const std::vector<int32_t>& tokens, std::vector<float>& logits,
+              ops::ThreadPool& pool) {
+  cache.truncate(depth);
   auto t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < tokens.size(); ++i) {
     model::SequenceChunk chunk{&cache, std::span<const int32_t>(&tokens[i], 1), logits.data()};
@@ -171,9 +190,14 @@ double run_tg(const model::Model& m, model::KVCache& cache, const std::vector<in
 }
 
 void run_bench(const BenchOptions& o) {
-  if (o.prompt < 0 || o.gen < 0 || o.reps < 1) {
-    throw InvalidParameterError("bench", "bench: -p and -n must be >= 0 and -r >= 1");
+  if (o.prompt < 0 || o.gen < 0 || o.reps < 1 || o.depth < 0) {
+    throw InvalidParameterError("bench", "bench: -p, -n and -d must be >= 0 and -r >= 1");
   }
+  if (o.kv_type != "f32" && o.kv_type != "f16") {
+    throw InvalidParameterError("--kv-type", "bench: --kv-type must be f32 or f16, got '" +
+                                                 o.kv_type + "'");
+  }
+  const ops::KVType kv_type = o.kv_type == "f16" ? ops::KVType::F16 : ops::KVType::F32;
   if (!std::filesystem::is_directory(o.model_dir)) {
     throw ModelNotFoundError("bench: model folder '" + o.model_dir + "' does not exist");
   }
@@ -186,9 +210,10 @@ void run_bench(const BenchOptions& o) {
   const auto& spec = m->spec();
 
   std::vector<float> logits(static_cast<size_t>(spec.vocab));
-  model::KVCache cache = m->make_cache(std::max(o.prompt, o.gen) + 1);
+  model::KVCache cache = m->make_cache(o.depth + std::max(o.prompt, o.gen) + 1, kv_type);
   const auto pp_tokens = random_tokens(o.prompt, spec.vocab, 1);
   const auto tg_tokens = random_tokens(o.gen, spec.vocab, 2);
+  const auto depth_tokens = random_tokens(o.depth, spec.vocab, 3);
 
   // Load to first token: the first single-token forward right after load (cold code paths,
   // page cache as it is).
@@ -203,29 +228,33 @@ void run_bench(const BenchOptions& o) {
   const ops::BandwidthResult bw_before = bandwidth_in_child(pool.size());
 
   std::vector<double> pp_tps, tg_tps;
+  fill_depth(*m, cache, depth_tokens, logits, pool);
   if (o.prompt > 0) {
-    run_pp(*m, cache, pp_tokens, logits, pool);  // warm-up
+    run_pp(*m, cache, o.depth, pp_tokens, logits, pool);  // warm-up
     for (int r = 0; r < o.reps; ++r) {
-      pp_tps.push_back(o.prompt / run_pp(*m, cache, pp_tokens, logits, pool));
+      pp_tps.push_back(o.prompt / run_pp(*m, cache, o.depth, pp_tokens, logits, pool));
     }
   }
   if (o.gen > 0) {
-    run_tg(*m, cache,
+    run_tg(*m, cache, o.depth,
            std::vector<int32_t>(tg_tokens.begin(), tg_tokens.begin() + std::min(o.gen, 16)), logits,
            pool);  // warm-up
     for (int r = 0; r < o.reps; ++r) {
-      tg_tps.push_back(o.gen / run_tg(*m, cache, tg_tokens, logits, pool));
+      tg_tps.push_back(o.gen / run_tg(*m, cache, o.depth, tg_tokens, logits, pool));
     }
   }
   const ops::BandwidthResult bw_after = bandwidth_in_child(pool.size());
 
   const Stat pp = stats(pp_tps), tg = stats(tg_tps);
   const double bw = std::max(bw_before.best_gbps, bw_after.best_gbps);
-  // Bytes per decoded token: the weights, plus on average half the generated context of KV.
-  const double kv_per_pos =
-      static_cast<double>(spec.n_layers()) * 2.0 * static_cast<double>(cache.row_stride()) * 4.0;
+  // Bytes per decoded token: the weights, plus the KV of the depth and on average half the
+  // generated tokens.
+  const double kv_per_pos = static_cast<double>(spec.n_layers()) * 2.0 *
+                            static_cast<double>(cache.row_stride()) *
+                            static_cast<double>(ops::kv_element_bytes(kv_type));
   const double bytes_per_token =
-      static_cast<double>(m->weight_bytes()) + kv_per_pos * static_cast<double>(o.gen) / 2.0;
+      static_cast<double>(m->weight_bytes()) +
+      kv_per_pos * (static_cast<double>(o.depth) + static_cast<double>(o.gen) / 2.0);
   const double roofline_tps = bw * 1e9 / bytes_per_token;
   const double fraction = tg_tps.empty() ? 0.0 : tg.mean / roofline_tps;
   const std::size_t rss = peak_rss_bytes();
@@ -242,6 +271,8 @@ void run_bench(const BenchOptions& o) {
     j["load_to_first_token_seconds"] = load_s + first_token_s;
     j["peak_rss_bytes"] = rss;
     j["kv_cache_bytes"] = cache.bytes();
+    j["kv_cache_type"] = o.kv_type;
+    j["depth"] = o.depth;
     j["weights_resident_bytes"] = pages.resident;
     j["weights_huge_page_bytes"] = pages.huge;
     j["read_bandwidth_gbps"] = {
@@ -268,9 +299,17 @@ void run_bench(const BenchOptions& o) {
               static_cast<double>(cache.bytes()) / 1e6);
   std::printf("load: %.3f s, first token: %.3f s, load to first token: %.3f s\n", load_s,
               first_token_s, load_s + first_token_s);
-  std::printf("| test   |            t/s |\n|--------|----------------|\n");
-  if (!pp_tps.empty()) std::printf("| pp%-4d | %7.2f ± %5.2f |\n", o.prompt, pp.mean, pp.sd);
-  if (!tg_tps.empty()) std::printf("| tg%-4d | %7.2f ± %5.2f |\n", o.gen, tg.mean, tg.sd);
+  const std::string at = o.depth > 0 ? " @ d" + std::to_string(o.depth) : "";
+  std::printf("KV cache type: %s\n", o.kv_type.c_str());
+  std::printf("| test           |            t/s |\n|----------------|----------------|\n");
+  if (!pp_tps.empty()) {
+    std::printf("| %-14s | %7.2f ± %5.2f |\n", ("pp" + std::to_string(o.prompt) + at).c_str(),
+                pp.mean, pp.sd);
+  }
+  if (!tg_tps.empty()) {
+    std::printf("| %-14s | %7.2f ± %5.2f |\n", ("tg" + std::to_string(o.gen) + at).c_str(),
+                tg.mean, tg.sd);
+  }
   std::printf("read bandwidth: %.1f GB/s (before %.1f, after %.1f)\n", bw, bw_before.best_gbps,
               bw_after.best_gbps);
   if (!tg_tps.empty()) {
@@ -302,6 +341,11 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("-r,--repetitions", opts->reps, "Timed repetitions of each test")
       ->capture_default_str();
   cmd->add_option("-t,--threads", opts->threads, "Threads (0 = one per core)")
+      ->capture_default_str();
+  cmd->add_option("-d,--depth", opts->depth,
+                  "Tokens already in the KV cache before each test (untimed), as llama-bench -d")
+      ->capture_default_str();
+  cmd->add_option("--kv-type", opts->kv_type, "KV cache element type: f32 or f16")
       ->capture_default_str();
   cmd->add_flag("--json", opts->json, "Print one JSON object");
   cmd->add_flag("--no-mmap", opts->no_mmap,

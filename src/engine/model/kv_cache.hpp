@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "engine/ops/attention.hpp"
@@ -43,6 +44,13 @@ class KVCache {
   void clear() {
     size_ = 0;
     tokens_.clear();
+  }
+  // Forgets the positions from n on (n <= size()): the cache then continues after its first n
+  // tokens, as for a shared prefix.
+  void truncate(int64_t n) {
+    if (n < 0 || n > size_) throw std::out_of_range("KVCache::truncate beyond the cache's size");
+    size_ = n;
+    tokens_.resize(static_cast<size_t>(n));
   }
   // The tokens whose keys/values the cache holds (a longrope model replays them when the
   // sequence outgrows the original context).

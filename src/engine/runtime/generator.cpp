@@ -103,10 +103,11 @@ GenerationResult Generator::generate(std::span<const int32_t> prompt,
   GenerationResult result;
   result.prompt_tokens = static_cast<int64_t>(prompt.size());
 
-  // KV cache sized to what this request can reach (reused when already large enough).
-  if (state_->cache.capacity() < needed) {
+  // KV cache sized to what this request can reach (reused when already large enough and of
+  // the requested type).
+  if (state_->cache.capacity() < needed || state_->cache.type() != params.kv_type) {
     state_->cache = model::KVCache();  // free the old one first
-    state_->cache = m.make_cache(needed);
+    state_->cache = m.make_cache(needed, params.kv_type);
   } else {
     state_->cache.clear();
   }

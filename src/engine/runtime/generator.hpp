@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/ops/attention.hpp"
 #include "engine/runtime/loaded_model.hpp"
 #include "engine/runtime/sampler.hpp"
 
@@ -25,6 +26,9 @@ struct GenerationParams {
   bool logprobs = false;
   bool ignore_eos = false;
   int prefill_chunk = 512;  // prompt tokens per forward call during prefill
+  // Element type of the KV cache: F16 halves its memory and what decoding reads from it at long
+  // contexts (keys and values rounded to half precision).
+  ops::KVType kv_type = ops::KVType::F32;
 };
 
 struct TokenEvent {

@@ -21,10 +21,23 @@ std::vector<ParameterSpec> provider_parameters() {
       {"max_cached_models", ValueType::Integer, "size of the process-wide model LRU (default 2)"},
       {"context_overflow", ValueType::String, "\"error\" or \"truncate\" when prompt + max_tokens exceed the window"},
       {"repetition_context_size", ValueType::Integer, "tokens the repetition penalty looks back over"},
+      {"kv_cache_type", ValueType::String,
+       "\"f32\" (default) or \"f16\": the KV cache's element type; f16 halves its memory and "
+       "what decoding reads from it at long contexts"},
       {"use_mmap", ValueType::Bool,
        "true (default): map the weight files; false: read them into memory in huge pages "
        "(faster decoding where the page cache cannot give huge pages; a second copy, slower load)"},
   };
+}
+
+// The "kv_cache_type" parameter (InvalidParameterError naming it for anything else).
+engine::ops::KVType kv_type_from(const Config& p) {
+  const std::string t = p.get_or("kv_cache_type", "f32");
+  if (t == "f32") return engine::ops::KVType::F32;
+  if (t == "f16") return engine::ops::KVType::F16;
+  throw InvalidParameterError("kv_cache_type",
+                              "parameter 'kv_cache_type' must be 'f32' or 'f16', got '" + t + "'",
+                              "mlx");
 }
 
 engine::SamplingParams sampling_from(const Config& p) {
@@ -65,6 +78,7 @@ MlxProvider::MlxProvider(const Config& config)
                                 "parameter 'context_overflow' must be 'error' or 'truncate', got '" +
                                     overflow + "'",
                                 "mlx");
+  kv_type_from(c);  // fail at construction, not at the first request
   if (auto n = c.get_int("max_cached_models")) {
     if (*n < 1)
       throw InvalidParameterError("max_cached_models", "parameter 'max_cached_models' must be >= 1", "mlx");
@@ -159,6 +173,7 @@ GenerateResponse MlxProvider::generate_impl(const GenerateRequest& request, cons
   engine::GenerationParams gp;
   gp.sampling = sampling_from(p);
   gp.max_tokens = static_cast<int>(max_tokens);
+  gp.kv_type = kv_type_from(p);
   gp.stop = p.get_string_list(ModelParameter::STOP).value_or(std::vector<std::string>{});
   if (options.top_logprobs) {
     if (*options.top_logprobs < 0)

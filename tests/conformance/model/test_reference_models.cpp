@@ -65,9 +65,10 @@ TEST(ReferenceModels, FixturesArePresent) {
   EXPECT_EQ(fixture_names(true).size(), 10u) << "config.v4.json missing under " << kRoot;
 }
 
-TEST_P(ReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
-  const fs::path dir = kRoot / GetParam();
-  const bool quantized = GetParam().find("-q") != std::string::npos;
+// Teacher-forced run of one fixture's reference prompts with a KV cache of `kv_type`.
+void check_against_reference(const std::string& name, abstractllm::engine::ops::KVType kv_type) {
+  const fs::path dir = kRoot / name;
+  const bool quantized = name.find("-q") != std::string::npos;
   const double tol = quantized ? 5e-2 : 1e-2;
   const nlohmann::json ref = read_json(dir / "reference.json");
   auto model = Model::load(dir);
@@ -79,7 +80,7 @@ TEST_P(ReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
     const std::vector<int32_t> prompt = pr["prompt"].get<std::vector<int32_t>>();
     const auto& steps = pr["steps"];
     ASSERT_GE(steps.size(), 24u);
-    auto cache = model->make_cache(static_cast<int64_t>(prompt.size() + steps.size()));
+    auto cache = model->make_cache(static_cast<int64_t>(prompt.size() + steps.size()), kv_type);
     std::vector<float> logits(static_cast<size_t>(vocab));
     SequenceChunk chunk{&cache, prompt, logits.data()};
     model->forward({&chunk, 1}, pool);
@@ -95,13 +96,13 @@ TEST_P(ReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
       const int ours = static_cast<int>(std::max_element(logits.begin(), logits.end()) -
                                         logits.begin());
       if (ours != ref_tok) {
-        EXPECT_LT(gap, 1e-2) << GetParam() << ": step " << t << " chose " << ours
+        EXPECT_LT(gap, 1e-2) << name << ": step " << t << " chose " << ours
                              << ", transformers " << ref_tok << " (top-2 gap " << gap << ")";
       }
       const double lp = log_softmax_at(logits, ref_tok);
       const double diff = std::abs(lp - steps[t]["logprob"].get<double>());
       worst_logprob = std::max(worst_logprob, diff);
-      EXPECT_LE(diff, tol) << GetParam() << ": step " << t << " logprob " << lp
+      EXPECT_LE(diff, tol) << name << ": step " << t << " logprob " << lp
                            << " vs transformers " << steps[t]["logprob"].get<double>();
       // Teacher forcing: continue with the reference token so every step stays comparable.
       const int32_t next = ref_tok;
@@ -110,9 +111,19 @@ TEST_P(ReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
     }
   }
   EXPECT_LE(worst_logit, quantized ? 0.2 : 0.05) << "first-step logits differ";
-  RecordProperty("max_logprob_diff", std::to_string(worst_logprob));
-  std::printf("  %-20s max |logprob diff| %.2e, max |first logit diff| %.2e\n",
-              GetParam().c_str(), worst_logprob, worst_logit);
+  ::testing::Test::RecordProperty("max_logprob_diff", std::to_string(worst_logprob));
+  std::printf("  %-20s %s KV: max |logprob diff| %.2e, max |first logit diff| %.2e\n",
+              name.c_str(), kv_type == abstractllm::engine::ops::KVType::F16 ? "f16" : "f32",
+              worst_logprob, worst_logit);
+}
+
+TEST_P(ReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
+  check_against_reference(GetParam(), abstractllm::engine::ops::KVType::F32);
+}
+
+// A half-precision KV cache (keys and values rounded to f16) stays within the same tolerances.
+TEST_P(ReferenceModel, HalfPrecisionKvCacheStaysWithinTolerance) {
+  check_against_reference(GetParam(), abstractllm::engine::ops::KVType::F16);
 }
 
 TEST_P(ReferenceModel, RopeTablesMatchTransformers) {

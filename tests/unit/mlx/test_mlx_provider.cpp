@@ -111,6 +111,21 @@ TEST_F(MlxProviderTest, UseMmapFalseReadsTheWeightsAndGeneratesTheSame) {
   EXPECT_THROW(create_llm("mlx", {{"use_mmap", "no"}}), InvalidParameterError);
 }
 
+TEST_F(MlxProviderTest, KvCacheTypeF16GeneratesAndBadTypesNameTheParameter) {
+  Config c = greedy("tiny-a", 6);
+  c.set("kv_cache_type", "f16");
+  const auto r = create_llm("mlx", c)->generate("abc");
+  EXPECT_EQ(r.token_ids.size(), 6u);
+  try {
+    create_llm("mlx", {{"kv_cache_type", "q8_0"}});
+    FAIL() << "expected InvalidParameterError";
+  } catch (const InvalidParameterError& e) {
+    EXPECT_NE(std::string(e.what()).find("kv_cache_type"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("q8_0"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(create_llm("mlx", {{"kv_cache_type", int64_t{16}}}), InvalidParameterError);
+}
+
 TEST_F(MlxProviderTest, EosFinishesWithStopAndNeverLeaks) {
   Config c = greedy();
   c.set(ModelParameter::LOGIT_BIAS, Value::from_json({{std::to_string(test::kImEnd), 100.0}}));

@@ -206,6 +206,12 @@ TEST(Generator, ReproducesTransformersGreedyContinuation) {
   Generator g(m);
   auto r = g.generate(prompt, p);
   EXPECT_EQ(r.tokens, expect);
+  // With a half-precision KV cache too (the same Generator: its cache is remade in the new
+  // type), and back to float.
+  p.kv_type = abstractllm::engine::ops::KVType::F16;
+  EXPECT_EQ(g.generate(prompt, p).tokens, expect);
+  p.kv_type = abstractllm::engine::ops::KVType::F32;
+  EXPECT_EQ(g.generate(prompt, p).tokens, expect);
 }
 
 }  // namespace
