@@ -1,11 +1,14 @@
 // Microbenchmarks for ops::attention on Llama-3.2-1B's shape (32 query heads, 8 KV heads,
-// head_dim 64). Reported as GFLOP/s: 4 FLOP per (query head, visible key, dimension): 2 for
-// q·k and 2 for p·v. Decode also reports the GB/s of keys and values read.
+// head_dim 64) and, for decode, Qwen3-0.6B's (16 query heads, 8 KV heads, head_dim 128), with a
+// float or a half-precision KV cache. Reported as GFLOP/s: 4 FLOP per (query head, visible key,
+// dimension): 2 for q·k and 2 for p·v. Decode also reports the GB/s of keys and values read
+// (in the cache's type; one layer's cache, which stays in the CPU's caches).
 //
 //   build/bench/bench_ops_attention
 //   build/bench/bench_ops_attention --benchmark_filter=Prefill
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,38 +25,53 @@ namespace {
 
 using abstractllm::bench::pool_for;
 
-constexpr int64_t kHeads = 32, kKvHeads = 8, kHeadDim = 64;
-
 struct Problem {
   std::vector<float> q, k, v, out;
+  std::vector<uint16_t> k16, v16;  // the half-precision cache
   std::vector<ops::AttentionRow> rows;
-  ops::AttentionShape shape{kHeads, kKvHeads, kHeadDim, 0.125f, 0, 0};
+  ops::AttentionShape shape;
   double flops = 0;
   double kv_bytes = 0;
 };
 
-// n_rows query rows at positions context - n_rows .. context - 1 of one sequence.
-Problem make_problem(int64_t context, int64_t n_rows) {
+// n_rows query rows at positions context - n_rows .. context - 1 of one sequence; head_dim 64:
+// Llama-3.2-1B's heads, 128: Qwen3-0.6B's.
+Problem make_problem(int64_t context, int64_t n_rows, int64_t head_dim = 64,
+                     ops::KVType kv = ops::KVType::F32) {
   Problem p;
+  const int64_t heads = head_dim == 64 ? 32 : 16, kv_heads = 8;
+  p.shape = {heads, kv_heads, head_dim, 1.0f / std::sqrt(static_cast<float>(head_dim)), 0, 0};
   std::mt19937 rng(7);
   std::normal_distribution<float> nd;
-  p.k.resize(static_cast<size_t>(context * kKvHeads * kHeadDim));
+  p.k.resize(static_cast<size_t>(context * kv_heads * head_dim));
   p.v.resize(p.k.size());
-  p.q.resize(static_cast<size_t>(n_rows * kHeads * kHeadDim));
+  p.q.resize(static_cast<size_t>(n_rows * heads * head_dim));
   p.out.resize(p.q.size());
   for (auto* vec : {&p.k, &p.v, &p.q})
     for (float& x : *vec) x = nd(rng);
+  const void* keys = p.k.data();
+  const void* values = p.v.data();
+  if (kv == ops::KVType::F16) {
+    p.k16.resize(p.k.size());
+    p.v16.resize(p.v.size());
+    ops::store_kv(p.k.data(), static_cast<int64_t>(p.k.size()), kv, p.k16.data());
+    ops::store_kv(p.v.data(), static_cast<int64_t>(p.v.size()), kv, p.v16.data());
+    keys = p.k16.data();
+    values = p.v16.data();
+  }
   for (int64_t r = 0; r < n_rows; ++r) {
     const int64_t pos = context - n_rows + r;
-    p.rows.push_back({p.k.data(), p.v.data(), pos});
-    p.flops += 4.0 * static_cast<double>(kHeads * (pos + 1) * kHeadDim);
+    p.rows.push_back({keys, values, pos, kv});
+    p.flops += 4.0 * static_cast<double>(heads * (pos + 1) * head_dim);
   }
-  p.kv_bytes = 2.0 * static_cast<double>(context * kKvHeads * kHeadDim) * sizeof(float);
+  p.kv_bytes = 2.0 * static_cast<double>(context * kv_heads * head_dim) *
+               static_cast<double>(ops::kv_element_bytes(kv));
   return p;
 }
 
-void run(benchmark::State& state, int64_t context, int64_t n_rows, int threads) {
-  Problem p = make_problem(context, n_rows);
+void run(benchmark::State& state, int64_t context, int64_t n_rows, int threads,
+         int64_t head_dim = 64, ops::KVType kv = ops::KVType::F32) {
+  Problem p = make_problem(context, n_rows, head_dim, kv);
   ops::ThreadPool& pool = pool_for(threads);
   for (auto _ : state) {
     ops::attention(p.q.data(), p.rows.data(), n_rows, p.shape, p.out.data(), pool);
@@ -79,19 +97,20 @@ BENCHMARK(BM_AttentionPrefill)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// One new token against a filled cache. Args: context, threads.
+// One new token against a filled cache. Args: context, threads, head_dim (64: Llama-3.2-1B,
+// 128: Qwen3-0.6B), kv (0: float cache, 1: half precision).
 void BM_AttentionDecode(benchmark::State& state) {
-  run(state, state.range(0), 1, static_cast<int>(state.range(1)));
+  run(state, state.range(0), 1, static_cast<int>(state.range(1)), state.range(2),
+      state.range(3) == 1 ? ops::KVType::F16 : ops::KVType::F32);
 }
 BENCHMARK(BM_AttentionDecode)
-    ->ArgNames({"context", "threads"})
-    ->Args({128, 1})
-    ->Args({128, 2})
-    ->Args({300, 2})
-    ->Args({512, 1})
-    ->Args({512, 2})
-    ->Args({2048, 1})
-    ->Args({2048, 2})
+    ->ArgNames({"context", "threads", "head_dim", "kv"})
+    ->Args({128, 1, 64, 0})
+    ->Args({128, 2, 64, 0})
+    ->Args({300, 2, 64, 0})
+    ->Args({512, 1, 64, 0})
+    ->Args({512, 2, 64, 0})
+    ->ArgsProduct({{2048}, {1, 2}, {64, 128}, {0, 1}})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
