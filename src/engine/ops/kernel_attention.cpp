@@ -197,6 +197,15 @@ void PvLanesAll(const float* vb, int64_t ks, State& st, int64_t hd, int64_t j0, 
 
 // ---------------------------------------------------------------- rows layout kernels
 
+using DH = hn::Rebind<hwy::float16_t, DF>;
+
+// A vector of cache elements as floats: float caches as they are, half-precision ones widened
+// on the way (one conversion per vector), so the rows kernels read either cache directly.
+HWY_INLINE VF LoadKv(DF df, const float* HWY_RESTRICT p) { return hn::LoadU(df, p); }
+HWY_INLINE VF LoadKv(DF df, const hwy::float16_t* HWY_RESTRICT p) {
+  return hn::PromoteTo(df, hn::LoadU(DH(), p));
+}
+
 // Whether the target has 32 vector registers (AVX-512, NEON, SVE) rather than 16 (AVX2, SSE):
 // enough for 4 keys × 4 queries of accumulators.
 constexpr bool kManyRegisters =
@@ -226,8 +235,8 @@ HWY_INLINE void SumLanesOfFour(const VF* v, float* HWY_RESTRICT out) {
 
 // S[j][m] = q_m · k_j for kM queries and kK keys (head_dim a multiple of the lanes). Lanes
 // kM .. L-1 of the score rows are not written (TileInit zeroes them; see there).
-template <int kM, int kK>
-HWY_INLINE void QkRows(const float* HWY_RESTRICT k, int64_t ks, const float* HWY_RESTRICT q,
+template <int kM, int kK, class T>
+HWY_INLINE void QkRows(const T* HWY_RESTRICT k, int64_t ks, const float* HWY_RESTRICT q,
                        int64_t hd, int64_t lanes, float* HWY_RESTRICT s) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
@@ -236,7 +245,7 @@ HWY_INLINE void QkRows(const float* HWY_RESTRICT k, int64_t ks, const float* HWY
     for (int m = 0; m < kM; ++m) acc[kk][m] = hn::Zero(df);
   for (int64_t d = 0; d < hd; d += N) {
     VF kv[kK];
-    for (int kk = 0; kk < kK; ++kk) kv[kk] = hn::LoadU(df, k + kk * ks + d);
+    for (int kk = 0; kk < kK; ++kk) kv[kk] = LoadKv(df, k + kk * ks + d);
     for (int m = 0; m < kM; ++m) {
       const VF qv = hn::LoadU(df, q + m * hd + d);
       for (int kk = 0; kk < kK; ++kk) acc[kk][m] = hn::MulAdd(kv[kk], qv, acc[kk][m]);
@@ -260,8 +269,8 @@ HWY_INLINE void QkRows(const float* HWY_RESTRICT k, int64_t ks, const float* HWY
 }
 
 // O[m][d .. d + kDV·N) += Σ_j P[j][m] · v_j[d ..] for kM queries.
-template <int kM, int kDV>
-HWY_INLINE void PvRows(const float* HWY_RESTRICT v, int64_t vs, const float* HWY_RESTRICT p,
+template <int kM, int kDV, class T>
+HWY_INLINE void PvRows(const T* HWY_RESTRICT v, int64_t vs, const float* HWY_RESTRICT p,
                        int64_t nk, int64_t lanes, int64_t hd, float* HWY_RESTRICT o) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
@@ -270,7 +279,7 @@ HWY_INLINE void PvRows(const float* HWY_RESTRICT v, int64_t vs, const float* HWY
     for (int dv = 0; dv < kDV; ++dv) acc[m][dv] = hn::LoadU(df, o + m * hd + dv * N);
   for (int64_t j = 0; j < nk; ++j) {
     VF vv[kDV];
-    for (int dv = 0; dv < kDV; ++dv) vv[dv] = hn::LoadU(df, v + j * vs + dv * N);
+    for (int dv = 0; dv < kDV; ++dv) vv[dv] = LoadKv(df, v + j * vs + dv * N);
     for (int m = 0; m < kM; ++m) {
       const VF pm = hn::Set(df, p[j * lanes + m]);
       for (int dv = 0; dv < kDV; ++dv) acc[m][dv] = hn::MulAdd(pm, vv[dv], acc[m][dv]);
@@ -280,25 +289,27 @@ HWY_INLINE void PvRows(const float* HWY_RESTRICT v, int64_t vs, const float* HWY
     for (int dv = 0; dv < kDV; ++dv) hn::StoreU(acc[m][dv], df, o + m * hd + dv * N);
 }
 
-template <int kM>
-void ScoresRowsM(const float* kb, int64_t ks, const State& st, int64_t hd, int64_t j0, int64_t j1) {
+template <int kM, class T>
+void ScoresRowsM(const T* kb, int64_t ks, const State& st, int64_t hd, int64_t j0, int64_t j1) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(DF()));
   // Keys per register block: a multiple of 4 where the registers allow (SumLanesOfFour).
   constexpr int kK = kM == 1 ? 8 : kM == 2 ? 4 : kM <= 4 ? (kManyRegisters ? 4 : 2) : 1;
   int64_t j = j0;
-  for (; j + kK <= j1; j += kK) QkRows<kM, kK>(kb + j * ks, ks, st.q, hd, L, st.s + j * L);
-  for (; j < j1; ++j) QkRows<kM, 1>(kb + j * ks, ks, st.q, hd, L, st.s + j * L);
+  for (; j + kK <= j1; j += kK) QkRows<kM, kK, T>(kb + j * ks, ks, st.q, hd, L, st.s + j * L);
+  for (; j < j1; ++j) QkRows<kM, 1, T>(kb + j * ks, ks, st.q, hd, L, st.s + j * L);
 }
 
-template <int kM>
-void PvRowsM(const float* vb, int64_t ks, State& st, int64_t hd, int64_t j0, int64_t j1) {
+template <int kM, class T>
+void PvRowsM(const T* vb, int64_t ks, State& st, int64_t hd, int64_t j0, int64_t j1) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
   constexpr int kDV = kM == 1 ? 8 : kM == 2 ? 4 : kM <= 4 ? 2 : 1;  // vectors per block
   const float* p = st.s + j0 * N;
-  const float* v = vb + j0 * ks;
+  const T* v = vb + j0 * ks;
   int64_t d = 0;
-  for (; d + kDV * N <= hd; d += kDV * N) PvRows<kM, kDV>(v + d, ks, p, j1 - j0, N, hd, st.o + d);
-  for (; d < hd; d += N) PvRows<kM, 1>(v + d, ks, p, j1 - j0, N, hd, st.o + d);
+  for (; d + kDV * N <= hd; d += kDV * N) {
+    PvRows<kM, kDV, T>(v + d, ks, p, j1 - j0, N, hd, st.o + d);
+  }
+  for (; d < hd; d += N) PvRows<kM, 1, T>(v + d, ks, p, j1 - j0, N, hd, st.o + d);
 }
 
 // Calls fn.template operator()<M>() for the tile's query count m (1..8; larger counts use 8),
@@ -325,12 +336,14 @@ HWY_INLINE void WithQueryCount(int64_t m, Fn&& fn) {
   }
 }
 
-void ScoresRows(const float* kb, int64_t ks, const State& st, int64_t hd, int64_t j0, int64_t j1) {
-  WithQueryCount(st.M, [&]<int M>() { ScoresRowsM<M>(kb, ks, st, hd, j0, j1); });
+template <class T>
+void ScoresRows(const T* kb, int64_t ks, const State& st, int64_t hd, int64_t j0, int64_t j1) {
+  WithQueryCount(st.M, [&]<int M>() { ScoresRowsM<M, T>(kb, ks, st, hd, j0, j1); });
 }
 
-void PvRowsAll(const float* vb, int64_t ks, State& st, int64_t hd, int64_t j0, int64_t j1) {
-  WithQueryCount(st.M, [&]<int M>() { PvRowsM<M>(vb, ks, st, hd, j0, j1); });
+template <class T>
+void PvRowsAll(const T* vb, int64_t ks, State& st, int64_t hd, int64_t j0, int64_t j1) {
+  WithQueryCount(st.M, [&]<int M>() { PvRowsM<M, T>(vb, ks, st, hd, j0, j1); });
 }
 
 // ---------------------------------------------------------------- per tile
@@ -371,13 +384,23 @@ void TileInit(const float* q, const AttentionRow* rows, const AttentionShape& s,
   st.empty = true;
 }
 
-// Scores of the block's keys [j0, j1) into st.s (row j at st.s + j·L); `block` is the block's
-// first key row (float, row stride n_kv_heads · head_dim).
-void TileScores(const AttentionShape& s, const Tile& t, const State& st, const float* block,
-                int64_t j0, int64_t j1) {
+// A key or value block: its first row (row stride n_kv_heads · head_dim elements) and their
+// type. The lanes layouts take float blocks only (a half cache is widened for them first).
+struct Block {
+  const void* rows;
+  KVType type;
+};
+
+// Scores of the block's keys [j0, j1) into st.s (row j at st.s + j·L).
+void TileScores(const AttentionShape& s, const Tile& t, const State& st, Block block, int64_t j0,
+                int64_t j1) {
   const int64_t hd = s.head_dim;
   const int64_t ks = s.n_kv_heads * hd;  // key/value row stride
-  const float* kb = block + t.g * hd;
+  if (block.type == KVType::F16) {  // rows layout (see Block)
+    return ScoresRows(static_cast<const hwy::float16_t*>(block.rows) + t.g * hd, ks, st, hd, j0,
+                      j1);
+  }
+  const float* kb = static_cast<const float*>(block.rows) + t.g * hd;
   switch (st.layout) {
     case Layout::kLanes1:
       return ScoresLanes<1>(kb, ks, st, hd, j0, j1);
@@ -388,12 +411,16 @@ void TileScores(const AttentionShape& s, const Tile& t, const State& st, const f
   }
 }
 
-// O += Σ_j P[j] v_j over the block's keys [j0, j1); `block` is its first value row.
-void TilePv(const AttentionShape& s, const Tile& t, State& st, const float* block, int64_t j0,
+// O += Σ_j P[j] v_j over the block's keys [j0, j1).
+void TilePv(const AttentionShape& s, const Tile& t, State& st, Block block, int64_t j0,
             int64_t j1) {
   const int64_t hd = s.head_dim;
   const int64_t ks = s.n_kv_heads * hd;
-  const float* vb = block + t.g * hd;
+  if (block.type == KVType::F16) {
+    return PvRowsAll(static_cast<const hwy::float16_t*>(block.rows) + t.g * hd, ks, st, hd, j0,
+                     j1);
+  }
+  const float* vb = static_cast<const float*>(block.rows) + t.g * hd;
   switch (st.layout) {
     case Layout::kLanes1:
       return PvLanesAll<1>(vb + j0 * ks, ks, st, hd, j0, j1);
@@ -497,8 +524,6 @@ void TileFinish(const AttentionShape& s, const Tile& t, const State& st, float* 
 }
 
 // ---------------------------------------------------------------- half-precision caches
-
-using DH = hn::Rebind<hwy::float16_t, DF>;
 
 // dst[i] = src[i] for i < n.
 void WidenF16(const hwy::float16_t* HWY_RESTRICT src, int64_t n, float* HWY_RESTRICT dst) {
@@ -685,19 +710,23 @@ void AttentionImpl(const float* q, const AttentionRow* rows, int64_t n_rows,
       const int64_t nt = task.tile1 - task.tile0;
       const Tile* tt = tiles.data() + task.tile0;
       const AttentionRow& row = rows[tt[0].r0];
-      const bool f16 = row.type == KVType::F16;
       const int64_t row_bytes = ks * kv_element_bytes(row.type);
-      // A half-precision cache is widened into sc.kv a step of rows at a time, only the columns
-      // of this task's KV heads, at the same places: the kernels below read floats either way.
+      // A half-precision cache: the rows kernels read it directly; for the lanes layouts it is
+      // widened into sc.kv a step of rows at a time, only the columns of this task's KV heads,
+      // at the same places.
+      bool widen = false;
+      if (row.type == KVType::F16) {
+        for (int64_t k = 0; k < nt; ++k) widen |= LayoutOf(tt[k], hd) != Layout::kRows;
+      }
       const int64_t c0 = tt[0].g * hd, c1 = (tt[nt - 1].g + 1) * hd;
-      if (f16 && sc.kv.size() < static_cast<size_t>(kKeyBlock * ks)) {
+      if (widen && sc.kv.size() < static_cast<size_t>(kKeyBlock * ks)) {
         sc.kv.resize(static_cast<size_t>(kKeyBlock * ks));
       }
-      const auto block_of = [&](const void* base, int64_t jb, int64_t j0, int64_t j1) {
-        if (!f16) return static_cast<const float*>(base) + jb * ks;
+      const auto block_of = [&](const void* base, int64_t jb, int64_t j0, int64_t j1) -> Block {
+        if (!widen) return {static_cast<const char*>(base) + jb * row_bytes, row.type};
         WidenBlockRows(static_cast<const hwy::float16_t*>(base) + jb * ks, ks, j0, j1, c0, c1,
                        sc.kv.data());
-        return static_cast<const float*>(sc.kv.data());
+        return {sc.kv.data(), KVType::F32};
       };
       sc.reserve(nt, hd, max_lanes);
       State* st = sc.states.data();
@@ -710,14 +739,14 @@ void AttentionImpl(const float* q, const AttentionRow* rows, int64_t n_rows,
         for (int64_t j0 = 0; j0 < nk; j0 += step) {
           const int64_t j1 = std::min(nk, j0 + step);
           if (nt > 1) prefetch(row.keys, row_bytes, jb + j0 + kRowGroup, task.j1);
-          const float* keys = block_of(row.keys, jb, j0, j1);
+          const Block keys = block_of(row.keys, jb, j0, j1);
           for (int64_t k = 0; k < nt; ++k) TileScores(s, tt[k], st[k], keys, j0, j1);
         }
         for (int64_t k = 0; k < nt; ++k) TileSoftmax(s, st[k], jb, nk);
         for (int64_t j0 = 0; j0 < nk; j0 += step) {
           const int64_t j1 = std::min(nk, j0 + step);
           if (nt > 1) prefetch(row.values, row_bytes, jb + j0 + kRowGroup, task.j1);
-          const float* values = block_of(row.values, jb, j0, j1);
+          const Block values = block_of(row.values, jb, j0, j1);
           for (int64_t k = 0; k < nt; ++k) TilePv(s, tt[k], st[k], values, j0, j1);
         }
       }
