@@ -233,11 +233,11 @@ HWY_INLINE void SumLanesOfFour(const VF* v, float* HWY_RESTRICT out) {
 }
 #endif
 
-// S[j][m] = q_m · k_j for kM queries and kK keys (head_dim a multiple of the lanes). Lanes
-// kM .. L-1 of the score rows are not written (TileInit zeroes them; see there).
+// S[m][j] = q_m · k_j (at s[m · kKeyBlock + j]) for kM queries and kK keys (head_dim a
+// multiple of the lanes).
 template <int kM, int kK, class T>
 HWY_INLINE void QkRows(const T* HWY_RESTRICT k, int64_t ks, const float* HWY_RESTRICT q,
-                       int64_t hd, int64_t lanes, float* HWY_RESTRICT s) {
+                       int64_t hd, float* HWY_RESTRICT s) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   VF acc[kK][kM];
@@ -256,22 +256,21 @@ HWY_INLINE void QkRows(const T* HWY_RESTRICT k, int64_t ks, const float* HWY_RES
     for (int m = 0; m < kM; ++m) {
       for (int k0 = 0; k0 < kK; k0 += 4) {
         const VF four[4] = {acc[k0][m], acc[k0 + 1][m], acc[k0 + 2][m], acc[k0 + 3][m]};
-        HWY_ALIGN float sums[4];
-        SumLanesOfFour(four, sums);
-        for (int i = 0; i < 4; ++i) s[(k0 + i) * lanes + m] = sums[i];
+        SumLanesOfFour(four, s + m * kKeyBlock + k0);
       }
     }
     return;
   }
 #endif
   for (int kk = 0; kk < kK; ++kk)
-    for (int m = 0; m < kM; ++m) s[kk * lanes + m] = hn::GetLane(hn::SumOfLanes(df, acc[kk][m]));
+    for (int m = 0; m < kM; ++m) s[m * kKeyBlock + kk] = hn::GetLane(hn::SumOfLanes(df, acc[kk][m]));
 }
 
-// O[m][d .. d + kDV·N) += Σ_j P[j][m] · v_j[d ..] for kM queries.
+// O[m][d .. d + kDV·N) += Σ_j P[m][j] · v_j[d ..] for kM queries (P[m][j] at
+// p[m · kKeyBlock + j]).
 template <int kM, int kDV, class T>
 HWY_INLINE void PvRows(const T* HWY_RESTRICT v, int64_t vs, const float* HWY_RESTRICT p,
-                       int64_t nk, int64_t lanes, int64_t hd, float* HWY_RESTRICT o) {
+                       int64_t nk, int64_t hd, float* HWY_RESTRICT o) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   VF acc[kM][kDV];
@@ -281,7 +280,7 @@ HWY_INLINE void PvRows(const T* HWY_RESTRICT v, int64_t vs, const float* HWY_RES
     VF vv[kDV];
     for (int dv = 0; dv < kDV; ++dv) vv[dv] = LoadKv(df, v + j * vs + dv * N);
     for (int m = 0; m < kM; ++m) {
-      const VF pm = hn::Set(df, p[j * lanes + m]);
+      const VF pm = hn::Set(df, p[m * kKeyBlock + j]);
       for (int dv = 0; dv < kDV; ++dv) acc[m][dv] = hn::MulAdd(pm, vv[dv], acc[m][dv]);
     }
   }
@@ -291,25 +290,24 @@ HWY_INLINE void PvRows(const T* HWY_RESTRICT v, int64_t vs, const float* HWY_RES
 
 template <int kM, class T>
 void ScoresRowsM(const T* kb, int64_t ks, const State& st, int64_t hd, int64_t j0, int64_t j1) {
-  const int64_t L = static_cast<int64_t>(hn::Lanes(DF()));
   // Keys per register block: a multiple of 4 where the registers allow (SumLanesOfFour).
   constexpr int kK = kM == 1 ? 8 : kM == 2 ? 4 : kM <= 4 ? (kManyRegisters ? 4 : 2) : 1;
   int64_t j = j0;
-  for (; j + kK <= j1; j += kK) QkRows<kM, kK, T>(kb + j * ks, ks, st.q, hd, L, st.s + j * L);
-  for (; j < j1; ++j) QkRows<kM, 1, T>(kb + j * ks, ks, st.q, hd, L, st.s + j * L);
+  for (; j + kK <= j1; j += kK) QkRows<kM, kK, T>(kb + j * ks, ks, st.q, hd, st.s + j);
+  for (; j < j1; ++j) QkRows<kM, 1, T>(kb + j * ks, ks, st.q, hd, st.s + j);
 }
 
 template <int kM, class T>
 void PvRowsM(const T* vb, int64_t ks, State& st, int64_t hd, int64_t j0, int64_t j1) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
   constexpr int kDV = kM == 1 ? 8 : kM == 2 ? 4 : kM <= 4 ? 2 : 1;  // vectors per block
-  const float* p = st.s + j0 * N;
+  const float* p = st.s + j0;
   const T* v = vb + j0 * ks;
   int64_t d = 0;
   for (; d + kDV * N <= hd; d += kDV * N) {
-    PvRows<kM, kDV, T>(v + d, ks, p, j1 - j0, N, hd, st.o + d);
+    PvRows<kM, kDV, T>(v + d, ks, p, j1 - j0, hd, st.o + d);
   }
-  for (; d < hd; d += N) PvRows<kM, 1, T>(v + d, ks, p, j1 - j0, N, hd, st.o + d);
+  for (; d < hd; d += N) PvRows<kM, 1, T>(v + d, ks, p, j1 - j0, hd, st.o + d);
 }
 
 // Calls fn.template operator()<M>() for the tile's query count m (1..8; larger counts use 8),
@@ -378,9 +376,6 @@ void TileInit(const float* q, const AttentionRow* rows, const AttentionShape& s,
     st.min_pos = std::min(st.min_pos, st.pos[m]);
   }
   std::fill(st.o, st.o + hd * L, 0.0f);
-  // Rows layout: q·k writes lanes [0, M) of the score rows only; the softmax runs over whole
-  // rows, so the other lanes start finite (zero) and then hold finite probabilities.
-  if (st.layout == Layout::kRows) std::fill(st.s, st.s + kKeyBlock * L, 0.0f);
   st.empty = true;
 }
 
@@ -479,22 +474,11 @@ void SoftmaxV(const AttentionShape& s, State& st, int64_t jb, int64_t nk) {
     l_run[v] = hn::Mul(hn::LoadU(df, st.l + v * N), alpha[v]);
   }
   if (rescale && !st.empty) {
-    if (st.layout == Layout::kRows) {
-      HWY_ALIGN float a[HWY_MAX_BYTES / sizeof(float)];
-      hn::Store(alpha[0], df, a);
-      for (int64_t m = 0; m < st.M; ++m) {
-        const VF am = hn::Set(df, a[m]);
-        for (int64_t d = 0; d < hd; d += N) {
-          hn::StoreU(hn::Mul(hn::LoadU(df, st.o + m * hd + d), am), df, st.o + m * hd + d);
-        }
+    for (int64_t d = 0; d < hd; ++d)
+      for (int v = 0; v < kQV; ++v) {
+        float* o = st.o + d * L + v * N;
+        hn::StoreU(hn::Mul(hn::LoadU(df, o), alpha[v]), df, o);
       }
-    } else {
-      for (int64_t d = 0; d < hd; ++d)
-        for (int v = 0; v < kQV; ++v) {
-          float* o = st.o + d * L + v * N;
-          hn::StoreU(hn::Mul(hn::LoadU(df, o), alpha[v]), df, o);
-        }
-    }
   }
   st.empty = false;
   for (int64_t j = 0; j < nk; ++j)
@@ -506,7 +490,61 @@ void SoftmaxV(const AttentionShape& s, State& st, int64_t jb, int64_t nk) {
   for (int v = 0; v < kQV; ++v) hn::StoreU(l_run[v], df, st.l + v * N);
 }
 
+// The rows layout's softmax: scores S[m][j] (keys along the lanes, query by query), so the
+// vectors hold only real scores — the lanes layout's softmax would work on N lanes per key for
+// the tile's few queries (two of 16 for Qwen3's heads). Lanes past the block's nk keys are
+// masked to -inf (the score rows have kKeyBlock slots).
+void SoftmaxRows(const AttentionShape& s, State& st, int64_t jb, int64_t nk) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t hd = s.head_dim;
+  const float inf = std::numeric_limits<float>::infinity();
+  const VF neg_inf = hn::Set(df, -inf);
+  const VF scale = hn::Set(df, s.scale);
+  const bool softcap = s.softcap > 0;
+  const VF cap = hn::Set(df, s.softcap);
+  const VF inv_cap = hn::Set(df, 1.0f / s.softcap);
+  const VF iota = hn::Iota(df, 0.0f);
+  const VF end = hn::Set(df, static_cast<float>(jb + nk));
+  for (int64_t m = 0; m < st.M; ++m) {
+    float* sm = st.s + m * kKeyBlock;
+    const VF lo = hn::Set(df, st.lo[m]), pos = hn::Set(df, st.pos[m]);
+    VF vmax = neg_inf;
+    for (int64_t j = 0; j < nk; j += N) {
+      VF x = hn::Mul(hn::LoadU(df, sm + j), scale);
+      if (softcap) x = hn::Mul(cap, hn::Tanh(df, hn::Mul(x, inv_cap)));
+      const VF jv = hn::Add(hn::Set(df, static_cast<float>(jb + j)), iota);
+      x = hn::IfThenElse(hn::And(hn::And(hn::Le(lo, jv), hn::Le(jv, pos)), hn::Lt(jv, end)), x,
+                         neg_inf);
+      hn::StoreU(x, df, sm + j);
+      vmax = hn::Max(vmax, x);
+    }
+    const float m_run = st.m[m];
+    const float m_new = std::max(m_run, hn::GetLane(hn::MaxOfLanes(df, vmax)));
+    // No visible key yet: m stays -inf and the exponents use 0 instead (all give 0).
+    const float m_safe = m_new == -inf ? 0.0f : m_new;
+    const float alpha = m_run == -inf ? 0.0f : std::exp(m_run - m_safe);
+    if (m_new != m_run && !st.empty) {
+      const VF a = hn::Set(df, alpha);
+      for (int64_t d = 0; d < hd; d += N) {
+        hn::StoreU(hn::Mul(hn::LoadU(df, st.o + m * hd + d), a), df, st.o + m * hd + d);
+      }
+    }
+    st.m[m] = m_new;
+    const VF ms = hn::Set(df, m_safe);
+    VF sum = hn::Zero(df);
+    for (int64_t j = 0; j < nk; j += N) {
+      const VF p = ExpNonPositive(df, hn::Sub(hn::LoadU(df, sm + j), ms));
+      hn::StoreU(p, df, sm + j);
+      sum = hn::Add(sum, p);
+    }
+    st.l[m] = st.l[m] * alpha + hn::GetLane(hn::SumOfLanes(df, sum));
+  }
+  st.empty = false;
+}
+
 void TileSoftmax(const AttentionShape& s, State& st, int64_t jb, int64_t nk) {
+  if (st.layout == Layout::kRows) return SoftmaxRows(s, st, jb, nk);
   if (st.layout == Layout::kLanes2) return SoftmaxV<2>(s, st, jb, nk);
   SoftmaxV<1>(s, st, jb, nk);
 }
