@@ -56,8 +56,8 @@ void store_kv(const float* src, int64_t n, KVType type, void* dst);
 void load_kv(const void* src, int64_t n, KVType type, float* dst);
 
 namespace kernels {
-// The SIMD implementations behind attention(), store_kv() and load_kv() (kernel_attention.cpp);
-// call those instead.
+// The SIMD implementations behind attention() (kernel_attention.cpp), store_kv() and load_kv()
+// (kernel_kv_store.cpp); call those instead.
 void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
                float* out, ThreadPool& pool);
 void store_kv_f16(const float* src, int64_t n, void* dst);

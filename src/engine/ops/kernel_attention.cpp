@@ -11,14 +11,20 @@
 //      Ot[d][lane] += Σ_j V[j][d] · P[j][lane]      register block: dims × query vectors
 //    Lanes past the tile's queries repeat its last query (their results are dropped).
 //  * rows (few queries per KV head, e.g. decode with groups of 1-4 heads on AVX2): head_dim
-//    sits in the lanes; S[j][m] = q_m·k_j by vector multiply-adds and lane sums, and
-//    O[m][:] += P[j][m] · v_j with the probability broadcast. Avoids the idle lanes and the
-//    element-wise broadcasts that the lane layout needs when a tile has few queries.
+//    sits in the lanes; S[m][j] = q_m·k_j by vector multiply-adds and lane sums (four keys
+//    reduced together), and O[m][:] += P[m][j] · v_j with the probability broadcast. Avoids
+//    the idle lanes and the element-wise broadcasts that the lane layout needs when a tile has
+//    few queries. Reads half-precision caches directly (widening each vector as it loads).
 //
-// The softmax is online over blocks of 64 keys and per lane (vertical max / exp / sum): scores
-// are scaled, soft-capped and masked per query ([lo, pos], so causal rows, sliding windows and
-// rows of different positions share a tile), the running maximum m and sum l are updated and
-// the output accumulator rescaled when m grows.
+// The softmax is online over blocks of 64 keys, per lane in the lanes layouts (vertical max /
+// exp / sum) and per query along the keys in the rows layout: scores are scaled, soft-capped
+// and masked per query ([lo, pos], so causal rows, sliding windows and rows of different
+// positions share a tile), the running maximum m and sum l are updated and the output
+// accumulator rescaled when m grows.
+//
+// Half-precision caches (KVType::F16) are widened for the lanes layouts a step of key rows at
+// a time into the thread's scratch (kernel_half-inl.h's conversions; kernel_kv_store.cpp
+// writes them).
 //
 // Threads: tasks are (row block × KV head) when there are many row blocks (prefill); with few
 // (decode) a task takes all KV heads of its rows and walks the keys in groups of 8 rows, head
@@ -28,7 +34,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -41,6 +46,8 @@
 // After highway.h (per-target code):
 #include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
+
+#include "engine/ops/kernel_half-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
@@ -86,7 +93,8 @@ struct State {
   float* pos;  // [L] last visible key per lane
   float* m;    // [L] running maximum
   float* l;    // [L] running sum
-  float* s;    // [kKeyBlock][L] scores, then probabilities, of the current key block
+  float* s;    // scores, then probabilities, of the current key block: kLanes*: [kKeyBlock][L];
+               // kRows: [M][kKeyBlock]
   float max_lo, min_pos;
   bool empty;  // no key block seen yet
 };
@@ -197,13 +205,11 @@ void PvLanesAll(const float* vb, int64_t ks, State& st, int64_t hd, int64_t j0, 
 
 // ---------------------------------------------------------------- rows layout kernels
 
-using DH = hn::Rebind<hwy::float16_t, DF>;
-
 // A vector of cache elements as floats: float caches as they are, half-precision ones widened
 // on the way (one conversion per vector), so the rows kernels read either cache directly.
 HWY_INLINE VF LoadKv(DF df, const float* HWY_RESTRICT p) { return hn::LoadU(df, p); }
 HWY_INLINE VF LoadKv(DF df, const hwy::float16_t* HWY_RESTRICT p) {
-  return hn::PromoteTo(df, hn::LoadU(DH(), p));
+  return hn::PromoteTo(df, hn::LoadU(hn::Rebind<hwy::float16_t, DF>(), p));
 }
 
 // Whether the target has 32 vector registers (AVX-512, NEON, SVE) rather than 16 (AVX2, SSE):
@@ -386,7 +392,7 @@ struct Block {
   KVType type;
 };
 
-// Scores of the block's keys [j0, j1) into st.s (row j at st.s + j·L).
+// Scores of the block's keys [j0, j1) into st.s (see State::s).
 void TileScores(const AttentionShape& s, const Tile& t, const State& st, Block block, int64_t j0,
                 int64_t j1) {
   const int64_t hd = s.head_dim;
@@ -563,76 +569,11 @@ void TileFinish(const AttentionShape& s, const Tile& t, const State& st, float* 
 
 // ---------------------------------------------------------------- half-precision caches
 
-// dst[i] = src[i] for i < n.
-void WidenF16(const hwy::float16_t* HWY_RESTRICT src, int64_t n, float* HWY_RESTRICT dst) {
-  const DF df;
-  const DH dh;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  int64_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, src + i)), df, dst + i);
-  if (i < n) {  // a partial vector through aligned buffers
-    HWY_ALIGN hwy::float16_t h[HWY_MAX_BYTES / sizeof(float)] = {};
-    HWY_ALIGN float f[HWY_MAX_BYTES / sizeof(float)];
-    std::copy(src + i, src + n, h);
-    hn::Store(hn::PromoteTo(df, hn::Load(dh, h)), df, f);
-    std::copy(f, f + (n - i), dst + i);
-  }
-}
-
-void LoadKvF16Impl(const void* src, int64_t n, float* dst) {
-  WidenF16(static_cast<const hwy::float16_t*>(src), n, dst);
-}
-
-// float -> IEEE half, rounded to nearest even, |f| <= 65504 (or NaN). For the targets whose
-// conversion Highway emulates by truncating (x86 without F16C, emulated vectors).
-uint16_t HalfFromFloat(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, sizeof(x));
-  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000);
-  x &= 0x7fffffff;
-  if (x > 0x7f800000) return static_cast<uint16_t>(sign | 0x7e00);  // NaN
-  if (x < 0x38800000) {  // below 2^-14: a multiple of 2^-24 (subnormal) or zero
-    float units;
-    std::memcpy(&units, &x, sizeof(units));
-    return static_cast<uint16_t>(sign | static_cast<uint16_t>(std::nearbyint(units * 16777216.0f)));
-  }
-  // Rebias the exponent (127 -> 15) and round the 13 dropped bits to nearest even.
-  x += 0xc8000fffu + ((x >> 13) & 1);
-  return static_cast<uint16_t>(sign | (x >> 13));
-}
-
-// Rounds to nearest even (the conversion instruction's mode where there is one), saturating at
-// ±65504.
-void StoreKvF16Impl(const float* src, int64_t n, void* dst_v) {
-  const float kMax = 65504.0f;
-#if HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_EMU128 || \
-    HWY_TARGET == HWY_SCALAR
-  auto* dst = static_cast<uint16_t*>(dst_v);
-  for (int64_t i = 0; i < n; ++i) dst[i] = HalfFromFloat(std::clamp(src[i], -kMax, kMax));
-#else
-  const DF df;
-  const DH dh;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  auto* dst = static_cast<hwy::float16_t*>(dst_v);
-  const VF hi = hn::Set(df, kMax), lo = hn::Set(df, -kMax);
-  const auto half = [&](VF v) { return hn::DemoteTo(dh, hn::Min(hn::Max(v, lo), hi)); };
-  int64_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(half(hn::LoadU(df, src + i)), dh, dst + i);
-  if (i < n) {
-    HWY_ALIGN float f[HWY_MAX_BYTES / sizeof(float)] = {};
-    HWY_ALIGN hwy::float16_t h[HWY_MAX_BYTES / sizeof(float)];
-    std::copy(src + i, src + n, f);
-    hn::Store(half(hn::Load(df, f)), dh, h);
-    std::copy(h, h + (n - i), dst + i);
-  }
-#endif
-}
-
 // Widens rows [j0, j1) × columns [c0, c1) of a half-precision block (row stride ks, in elements)
 // into the same places of `out` (float, same stride).
 void WidenBlockRows(const hwy::float16_t* block, int64_t ks, int64_t j0, int64_t j1, int64_t c0,
                     int64_t c1, float* out) {
-  for (int64_t j = j0; j < j1; ++j) WidenF16(block + j * ks + c0, c1 - c0, out + j * ks + c0);
+  for (int64_t j = j0; j < j1; ++j) WidenHalf(block + j * ks + c0, c1 - c0, out + j * ks + c0);
 }
 
 // ---------------------------------------------------------------- planning and threads
@@ -850,20 +791,10 @@ HWY_AFTER_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
 
 HWY_EXPORT(AttentionImpl);
-HWY_EXPORT(StoreKvF16Impl);
-HWY_EXPORT(LoadKvF16Impl);
 
 void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
                float* out, ThreadPool& pool) {
   HWY_DYNAMIC_DISPATCH(AttentionImpl)(q, rows, n_rows, s, out, pool);
-}
-
-void store_kv_f16(const float* src, int64_t n, void* dst) {
-  HWY_DYNAMIC_DISPATCH(StoreKvF16Impl)(src, n, dst);
-}
-
-void load_kv_f16(const void* src, int64_t n, float* dst) {
-  HWY_DYNAMIC_DISPATCH(LoadKvF16Impl)(src, n, dst);
 }
 
 }  // namespace abstractllm::engine::ops::kernels
