@@ -231,12 +231,16 @@ struct KernelCase {
 
 class AttentionKernel : public ::testing::TestWithParam<std::tuple<KernelCase, int>> {};
 
+// The case's shape with the usual 1/sqrt(head_dim) scale.
+ops::AttentionShape scaled_shape(const KernelCase& c) {
+  return {c.n_heads, c.n_kv_heads, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)),
+          c.softcap, c.window};
+}
+
 // A prompt longer than one key block (64), starting after a cached prefix.
 TEST_P(AttentionKernel, PrefillAfterPrefix) {
   const auto [c, threads] = GetParam();
-  const ops::AttentionShape s{c.n_heads,  c.n_kv_heads,
-                              c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)),
-                              c.softcap,  c.window};
+  const ops::AttentionShape s = scaled_shape(c);
   std::mt19937 rng(11);
   const Seq seq = make_seq(150, s, rng);
   check(s, prefill_rows(seq, 0, 150), rng, threads);
@@ -278,9 +282,7 @@ TEST_P(AttentionKernel, DecodeLongContext) {
 // result matches the float reference over the same (rounded) values.
 TEST_P(AttentionKernel, HalfPrecisionCache) {
   const auto [c, threads] = GetParam();
-  const ops::AttentionShape s{c.n_heads,  c.n_kv_heads,
-                              c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)),
-                              c.softcap,  c.window};
+  const ops::AttentionShape s = scaled_shape(c);
   std::mt19937 rng(15);
   check_half(s, make_seq(700, s, rng, 2.0f), rng, threads);
 }
