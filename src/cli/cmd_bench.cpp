@@ -208,9 +208,17 @@ void run_bench(const BenchOptions& o) {
       o.model_dir, o.no_mmap ? engine::FileLoad::Read : engine::FileLoad::Map);
   const double load_s = seconds_since(t_load);
   const auto& spec = m->spec();
+  // Positions the cache must hold; beyond the model's positions RoPE models were never trained.
+  const int64_t positions = static_cast<int64_t>(o.depth) + std::max(o.prompt, o.gen) + 1;
+  if (spec.max_position > 0 && positions - 1 > spec.max_position) {
+    throw InvalidParameterError(
+        "-d", "bench: -d " + std::to_string(o.depth) + " plus -p/-n " +
+                  std::to_string(std::max(o.prompt, o.gen)) + " exceeds the model's " +
+                  std::to_string(spec.max_position) + " positions (max_position_embeddings)");
+  }
 
   std::vector<float> logits(static_cast<size_t>(spec.vocab));
-  model::KVCache cache = m->make_cache(o.depth + std::max(o.prompt, o.gen) + 1, kv_type);
+  model::KVCache cache = m->make_cache(positions, kv_type);
   const auto pp_tokens = random_tokens(o.prompt, spec.vocab, 1);
   const auto tg_tokens = random_tokens(o.gen, spec.vocab, 2);
   const auto depth_tokens = random_tokens(o.depth, spec.vocab, 3);

@@ -85,6 +85,30 @@ TEST(Cli, ErrorsExitNonZeroWithAMessage) {
   EXPECT_NE(run("no-such-subcommand").status, 0);
 }
 
+// A half-precision KV cache through generate and bench, bench at a depth, and their errors.
+TEST(Cli, HalfKvCacheAndBenchDepth) {
+  auto g = run("generate --temp 0 --kv-type f16 --prompt 'What is 12 + 7?'");
+  EXPECT_EQ(g.status, 0);
+  EXPECT_EQ(g.out, "12 + 7 = 19.\n");
+  auto bad = run("generate --kv-type q8_0 --prompt hi", true);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("kv_cache_type"), std::string::npos) << bad.out;
+
+  auto b = run("bench --model " + kModel + " -p 8 -n 4 -r 1 -d 16 --kv-type f16 --json");
+  ASSERT_EQ(b.status, 0);
+  auto j = nlohmann::json::parse(b.out);
+  EXPECT_EQ(j["depth"], 16);
+  EXPECT_EQ(j["kv_cache_type"], "f16");
+  EXPECT_GT(j["tg"]["tps_mean"].get<double>(), 0.0);
+  EXPECT_GT(j["pp"]["tps_mean"].get<double>(), 0.0);
+  auto bad_type = run("bench --model " + kModel + " -p 0 -n 2 --kv-type bf16", true);
+  EXPECT_EQ(bad_type.status, 1);
+  EXPECT_NE(bad_type.out.find("--kv-type"), std::string::npos) << bad_type.out;
+  auto too_deep = run("bench --model " + kModel + " -p 0 -n 2 -d 100000000", true);
+  EXPECT_EQ(too_deep.status, 1);
+  EXPECT_NE(too_deep.out.find("positions"), std::string::npos) << too_deep.out;
+}
+
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"generate", "tokenize", "detokenize", "template", "convert", "bench", "synth", "cache"}) {
     auto r = run(std::string(sub) + " --help");
