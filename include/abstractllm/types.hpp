@@ -21,6 +21,9 @@ namespace abstractllm {
 
 struct Usage {
   int64_t prompt_tokens = 0;
+  // Of prompt_tokens, those whose keys and values the provider kept from the previous request
+  // (the prefix they share) instead of processing them again (OpenAI's cached_tokens).
+  int64_t cached_prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t total_tokens = 0;
 };

@@ -83,6 +83,20 @@ bool Model::crosses_long_rope(const KVCache& cache, int64_t new_len) const {
   return false;
 }
 
+int64_t Model::reusable_prefix(const KVCache& cache, std::span<const int32_t> prompt) const {
+  for (const RopeSpec& r : spec_.ropes) {
+    if (!r.inv_freq_long.empty() && cache.size() > r.long_threshold &&
+        static_cast<int64_t>(prompt.size()) <= r.long_threshold) {
+      return 0;
+    }
+  }
+  const std::vector<int32_t>& held = cache.tokens();
+  const size_t limit = std::min(held.size(), prompt.empty() ? size_t{0} : prompt.size() - 1);
+  size_t n = 0;
+  while (n < limit && held[n] == prompt[n]) ++n;
+  return static_cast<int64_t>(n);
+}
+
 void Model::forward(std::span<const SequenceChunk> input, ops::ThreadPool& pool) const {
   const ModelSpec& s = spec_;
   std::vector<SequenceChunk> batch(input.begin(), input.end());

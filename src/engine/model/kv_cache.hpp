@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -25,6 +26,10 @@ class KVCache {
   ops::KVType type() const { return type_; }
   std::size_t bytes() const;
 
+  // Raises the capacity to at least `capacity` positions, keeping the ones filled (a layer's
+  // positions are contiguous, so each layer's storage just grows; one layer is copied at a time).
+  void grow(int64_t capacity);
+
   // Writes position pos's keys and values of one layer (row_stride() floats each), converted
   // to the cache's type.
   void store(int64_t layer, int64_t pos, const float* keys, const float* values);
@@ -32,7 +37,7 @@ class KVCache {
   void load(int64_t layer, int64_t pos, float* keys, float* values) const;
   // The layer's cache as attention reads it, for a query at position pos.
   ops::AttentionRow attention_row(int64_t layer, int64_t pos) const {
-    return {k_[static_cast<size_t>(layer)].data(), v_[static_cast<size_t>(layer)].data(), pos,
+    return {k_[static_cast<size_t>(layer)].get(), v_[static_cast<size_t>(layer)].get(), pos,
             type_};
   }
 
@@ -59,8 +64,11 @@ class KVCache {
  private:
   int64_t capacity_ = 0, size_ = 0, n_kv_heads_ = 0, head_dim_ = 0;
   ops::KVType type_ = ops::KVType::F32;
-  // Per layer, capacity · row_stride() elements; float storage keeps any type aligned.
-  std::vector<std::vector<float>> k_, v_;
+  // Per layer, capacity · row_stride() elements; float storage keeps any type aligned. Left
+  // uninitialised: only written positions are ever read, and untouched pages of a large cache
+  // (sized to prompt + max_tokens) cost no memory and no time to zero.
+  std::size_t floats_ = 0;  // per layer
+  std::vector<std::unique_ptr<float[]>> k_, v_;
   std::vector<int32_t> tokens_;
 };
 

@@ -53,6 +53,14 @@ class Model {
   // A cache for one sequence of at most `capacity` tokens, its keys and values stored as `type`.
   KVCache make_cache(int64_t capacity, ops::KVType type = ops::KVType::F32) const;
 
+  // How many of the prompt's first tokens `cache` already holds as a recomputation of this
+  // prompt would: their longest common prefix, short of the prompt's last token (whose logits
+  // start a generation). A prefix's keys and values do not depend on what follows it (causal
+  // attention) — except under longrope, where every position switches to the long factors once
+  // the sequence outgrows the original context: a cache past that line serves only prompts
+  // past it too.
+  int64_t reusable_prefix(const KVCache& cache, std::span<const int32_t> prompt) const;
+
   // Runs the chunks through the network, appending their keys/values to their caches.
   // Throws InvalidParameterError for a token id outside the vocabulary or a full cache.
   void forward(std::span<const SequenceChunk> batch, ops::ThreadPool& pool) const;

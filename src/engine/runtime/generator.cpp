@@ -103,18 +103,24 @@ GenerationResult Generator::generate(std::span<const int32_t> prompt,
   GenerationResult result;
   result.prompt_tokens = static_cast<int64_t>(prompt.size());
 
-  // KV cache sized to what this request can reach (reused when already large enough and of
-  // the requested type).
-  if (state_->cache.capacity() < needed || state_->cache.type() != params.kv_type) {
+  // KV cache sized to what this request can reach (grown when too small). Kept when of the
+  // requested type, with the prefix this prompt shares with the tokens it holds.
+  int64_t kept = 0;
+  if (state_->cache.type() != params.kv_type || state_->cache.capacity() == 0) {
     state_->cache = model::KVCache();  // free the old one first
     state_->cache = m.make_cache(needed, params.kv_type);
   } else {
-    state_->cache.clear();
+    kept = m.reusable_prefix(state_->cache, prompt);
+    state_->cache.truncate(kept);
+    state_->cache.grow(needed);
   }
+  result.cached_prompt_tokens = kept;
 
-  // Chunked prefill: bounded activation memory for long prompts; logits only for the last.
+  // Chunked prefill of the rest: bounded activation memory for long prompts; logits only for
+  // the last chunk.
   std::vector<float> logits(static_cast<size_t>(vocab));
-  for (size_t begin = 0; begin < prompt.size(); begin += static_cast<size_t>(params.prefill_chunk)) {
+  for (size_t begin = static_cast<size_t>(kept); begin < prompt.size();
+       begin += static_cast<size_t>(params.prefill_chunk)) {
     const size_t n = std::min(prompt.size() - begin, static_cast<size_t>(params.prefill_chunk));
     const bool last = begin + n == prompt.size();
     model::SequenceChunk chunk{&state_->cache, prompt.subspan(begin, n),
@@ -188,9 +194,9 @@ GenerationResult Generator::generate(std::span<const int32_t> prompt,
 
   result.completion_tokens = static_cast<int64_t>(result.tokens.size());
   if (result.prefill_seconds == 0) result.prefill_seconds = seconds_since(t0);
-  result.prefill_tps = result.prefill_seconds > 0
-                           ? static_cast<double>(result.prompt_tokens) / result.prefill_seconds
-                           : 0;
+  const int64_t prefilled = result.prompt_tokens - result.cached_prompt_tokens;
+  result.prefill_tps =
+      result.prefill_seconds > 0 ? static_cast<double>(prefilled) / result.prefill_seconds : 0;
   if (t_first != Clock::time_point{}) {
     result.decode_seconds = seconds_since(t_first);
     // The first token came from the prefill; the decode rate counts the forwards after it.

@@ -1,7 +1,9 @@
 // One sequence's generation: prefill (chunked), decode loop, sampling, stops, statistics.
 //
 // A Generator owns the sequence state (KV cache, sampler); it is not thread-safe itself, but
-// many Generators may share one LoadedModel from different threads.
+// many Generators may share one LoadedModel from different threads. Its KV cache outlives a
+// generate() call: the next call keeps the prefix its prompt shares with the tokens the cache
+// holds (the previous prompt and completion — a chat's history) and prefills only the rest.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +47,7 @@ struct GenerationResult {
   std::string text;
   std::string finish_reason;  // "stop" | "length" | "cancelled"
   int64_t prompt_tokens = 0;
+  int64_t cached_prompt_tokens = 0;  // of prompt_tokens, those whose KV the cache kept (not prefilled)
   int64_t completion_tokens = 0;
   double time_to_first_token = 0;  // seconds from generate() to the first sampled token
   double prefill_seconds = 0;
@@ -69,6 +72,8 @@ class Generator {
 
   // Logits of the last position after feeding `tokens` from an empty cache (tests/conformance).
   std::vector<float> forward_logits(std::span<const int32_t> tokens);
+
+  const std::shared_ptr<const LoadedModel>& model() const { return model_; }
 
  private:
   struct State;

@@ -1,6 +1,7 @@
 #include "providers/mlx/mlx_provider.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "abstractllm/errors.hpp"
 #include "abstractllm/providers/mlx.hpp"
@@ -188,8 +189,16 @@ GenerateResponse MlxProvider::generate_impl(const GenerateRequest& request, cons
   if (gp.logprobs) response.logprobs.emplace();
   const engine::Tokenizer& tokenizer = loaded->tokenizer();
 
-  engine::Generator generator(loaded);
-  engine::GenerationResult result = generator.generate(prompt_ids, gp, [&](const engine::TokenEvent& ev) {
+  std::unique_lock<std::mutex> kept(generator_mutex_, std::try_to_lock);
+  std::optional<engine::Generator> own;
+  engine::Generator* generator = nullptr;
+  if (kept.owns_lock()) {
+    if (!generator_ || generator_->model() != loaded) generator_ = std::make_unique<engine::Generator>(loaded);
+    generator = generator_.get();
+  } else {
+    generator = &own.emplace(loaded);
+  }
+  engine::GenerationResult result = generator->generate(prompt_ids, gp, [&](const engine::TokenEvent& ev) {
     StreamChunk chunk;
     chunk.delta = ev.text;
     chunk.token_ids = {ev.id};
@@ -207,6 +216,7 @@ GenerateResponse MlxProvider::generate_impl(const GenerateRequest& request, cons
   response.finish_reason = result.finish_reason;
   response.token_ids = std::move(result.tokens);
   response.usage.prompt_tokens = result.prompt_tokens;
+  response.usage.cached_prompt_tokens = result.cached_prompt_tokens;
   response.usage.completion_tokens = result.completion_tokens;
   response.usage.total_tokens = result.prompt_tokens + result.completion_tokens;
   response.timing.time_to_first_token = result.time_to_first_token;

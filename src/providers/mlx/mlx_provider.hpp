@@ -6,6 +6,7 @@
 #include <string>
 
 #include "abstractllm/llm.hpp"
+#include "engine/runtime/generator.hpp"
 #include "engine/runtime/loaded_model.hpp"
 
 namespace abstractllm::mlx {
@@ -31,6 +32,11 @@ class MlxProvider : public LLM {
   std::shared_ptr<const engine::LoadedModel> model() const;
 
   Config user_config_;  // as given, to tell an explicit max_tokens from the default
+  // The Generator kept across requests, so that a conversation's next turn (which re-sends the
+  // history) reuses the KV cache of the prefix it shares with the previous request; a request
+  // arriving while another runs gets a Generator of its own.
+  std::mutex generator_mutex_;
+  std::unique_ptr<engine::Generator> generator_;
   mutable std::mutex model_mutex_;
   mutable std::shared_ptr<const engine::LoadedModel> model_;
   mutable std::string model_key_;  // MODEL + CACHE_DIR the model was resolved from

@@ -111,6 +111,23 @@ TEST_F(MlxProviderTest, UseMmapFalseReadsTheWeightsAndGeneratesTheSame) {
   EXPECT_THROW(create_llm("mlx", {{"use_mmap", "no"}}), InvalidParameterError);
 }
 
+// A conversation's next turn re-sends the history: the provider's kept KV cache serves the
+// prefix the two prompts share, and the answer is a fresh provider's.
+TEST_F(MlxProviderTest, NextTurnReusesTheSharedPrefix) {
+  auto llm = create_llm("mlx", greedy("tiny-a", 6));
+  const auto first = llm->generate("Tell me a story");
+  EXPECT_EQ(first.usage.cached_prompt_tokens, 0);
+  GenerateOptions next;
+  next.messages = {Message::user("Tell me a story"), Message::assistant(first.content)};
+  const auto second = llm->generate("And another one", next);
+  EXPECT_GT(second.usage.cached_prompt_tokens, 5);
+  EXPECT_LT(second.usage.cached_prompt_tokens, second.usage.prompt_tokens);
+  const auto fresh = create_llm("mlx", greedy("tiny-a", 6))->generate("And another one", next);
+  EXPECT_EQ(fresh.usage.cached_prompt_tokens, 0);
+  EXPECT_EQ(second.token_ids, fresh.token_ids);
+  EXPECT_EQ(second.content, fresh.content);
+}
+
 TEST_F(MlxProviderTest, KvCacheTypeF16GeneratesAndBadTypesNameTheParameter) {
   Config c = greedy("tiny-a", 6);
   c.set("kv_cache_type", "f16");

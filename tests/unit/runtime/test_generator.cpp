@@ -215,3 +215,81 @@ TEST(Generator, ReproducesTransformersGreedyContinuation) {
 }
 
 }  // namespace
+
+namespace {
+
+std::vector<int32_t> concat(std::vector<int32_t> a, const std::vector<int32_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::vector<int32_t> iota_tokens(int n, int32_t first) {
+  std::vector<int32_t> t;
+  for (int i = 0; i < n; ++i) t.push_back((first + 7 * i) % 250 + 3);
+  return t;
+}
+
+}  // namespace
+
+// The KV cache outlives a call: a prompt that extends the previous prompt and completion (a
+// chat's next turn) prefills only what is new, and generates what a fresh Generator does.
+TEST(Generator, NextTurnReusesTheCachedPrefix) {
+  for (const char* name : {"qwen3-bf16", "phi3-bf16", "gemma2-q4g64"}) {
+    SCOPED_TRACE(name);
+    auto m = fixture(name);
+    GenerationParams p;
+    p.max_tokens = 8;
+    p.ignore_eos = true;
+    p.sampling.temperature = 0;
+    Generator g(m);
+    const std::vector<int32_t> prompt = iota_tokens(9, 5);
+    const auto first = g.generate(prompt, p);
+    EXPECT_EQ(first.cached_prompt_tokens, 0);
+    const auto next = concat(concat(prompt, first.tokens), {31, 37, 41});
+    const auto second = g.generate(next, p);
+    // The cache held the prompt and all but the last generated token (never fed back).
+    EXPECT_EQ(second.cached_prompt_tokens,
+              static_cast<int64_t>(prompt.size() + first.tokens.size()) - 1);
+    Generator fresh(m);
+    const auto expect = fresh.generate(next, p);
+    EXPECT_EQ(expect.cached_prompt_tokens, 0);
+    EXPECT_EQ(second.tokens, expect.tokens);
+    // The same prompt again: all but its last token kept.
+    const auto again = g.generate(next, p);
+    EXPECT_EQ(again.cached_prompt_tokens, static_cast<int64_t>(next.size()) - 1);
+    EXPECT_EQ(again.tokens, expect.tokens);
+    // A prompt that diverges after three tokens keeps three.
+    EXPECT_EQ(g.generate(std::vector<int32_t>{prompt[0], prompt[1], prompt[2], 99, 98}, p)
+                  .cached_prompt_tokens,
+              3);
+  }
+}
+
+// longrope (phi3, original context 64): a cache that went past 64 positions holds keys made
+// with the long factors; a prompt within 64 must not reuse them, one past 64 may.
+TEST(Generator, LongRopeReusesOnlyOnTheSameSideOfTheOriginalContext) {
+  auto m = fixture("phi3-bf16");
+  GenerationParams p;
+  p.max_tokens = 4;
+  p.ignore_eos = true;
+  p.sampling.temperature = 0;
+  const std::vector<int32_t> long_prompt = iota_tokens(70, 11);
+  Generator g(m);
+  g.generate(long_prompt, p);
+  const std::vector<int32_t> short_prompt(long_prompt.begin(), long_prompt.begin() + 40);
+  const auto s = g.generate(short_prompt, p);
+  EXPECT_EQ(s.cached_prompt_tokens, 0);
+  Generator fresh(m);
+  EXPECT_EQ(s.tokens, fresh.generate(short_prompt, p).tokens);
+  // Now the cache is short (40 + 3 positions); a long prompt sharing its start reuses them
+  // and the forward replays the sequence when it crosses 64, as without reuse.
+  const auto l = g.generate(concat(short_prompt, iota_tokens(30, 2)), p);
+  EXPECT_EQ(l.cached_prompt_tokens, 40);
+  Generator fresh2(m);
+  EXPECT_EQ(l.tokens, fresh2.generate(concat(short_prompt, iota_tokens(30, 2)), p).tokens);
+  // And from that long cache, a long prompt sharing 50 tokens reuses them.
+  const auto l2 = g.generate(concat(std::vector<int32_t>(long_prompt.begin(), long_prompt.begin() + 40),
+                                    concat(iota_tokens(30, 2), {5, 6, 7})),
+                             p);
+  EXPECT_GT(l2.cached_prompt_tokens, 64);
+}
