@@ -330,6 +330,19 @@ TEST(AttentionKernel, AllCompiledTargets) {
   hwy::SetSupportedTargetsForTest(0);
 }
 
+// Prefill rows over a half cache too large to widen once per call (over 64 MiB as floats):
+// the tiles widen their own steps of rows instead.
+TEST(AttentionKernel, HalfCacheTooLargeToWidenOnce) {
+  const ops::AttentionShape s{8, 4, 256, 1.0f / 16.0f, 0, 0};
+  std::mt19937 rng(16);
+  const int64_t len = 8400;  // 2 x 8400 x 1024 floats = 69 MB
+  const HalfSeq h = to_half(make_seq(len, s, rng));
+  std::vector<int64_t> pos;
+  for (int64_t p = len - 20; p < len; ++p) pos.push_back(p);
+  const auto ref = float_rows(h.widened, pos);
+  check(s, half_rows(h, pos), rng, 2, 2e-5f, &ref);
+}
+
 // store_kv to half precision: round to nearest even, saturation instead of infinity, and any
 // length (partial vectors); load_kv gives the values back exactly.
 TEST(KVStore, HalfRoundsToNearestEvenAndSaturates) {
