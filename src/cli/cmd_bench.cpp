@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <span>
@@ -193,11 +194,12 @@ void run_bench(const BenchOptions& o) {
   if (o.prompt < 0 || o.gen < 0 || o.reps < 1 || o.depth < 0) {
     throw InvalidParameterError("bench", "bench: -p, -n and -d must be >= 0 and -r >= 1");
   }
-  if (o.kv_type != "f32" && o.kv_type != "f16") {
+  const std::optional<ops::KVType> named = ops::kv_type_named(o.kv_type);
+  if (!named) {
     throw InvalidParameterError("--kv-type", "bench: --kv-type must be f32 or f16, got '" +
                                                  o.kv_type + "'");
   }
-  const ops::KVType kv_type = o.kv_type == "f16" ? ops::KVType::F16 : ops::KVType::F32;
+  const ops::KVType kv_type = *named;
   if (!std::filesystem::is_directory(o.model_dir)) {
     throw ModelNotFoundError("bench: model folder '" + o.model_dir + "' does not exist");
   }

@@ -39,20 +39,20 @@ void KVCache::grow(int64_t capacity) {
 
 std::size_t KVCache::bytes() const { return (k_.size() + v_.size()) * floats_ * sizeof(float); }
 
+std::byte* KVCache::at(const std::vector<std::unique_ptr<float[]>>& layers, int64_t layer,
+                       int64_t pos) const {
+  return reinterpret_cast<std::byte*>(layers[static_cast<size_t>(layer)].get()) +
+         pos * row_stride() * ops::kv_element_bytes(type_);
+}
+
 void KVCache::store(int64_t layer, int64_t pos, const float* keys, const float* values) {
-  const int64_t off = pos * row_stride() * ops::kv_element_bytes(type_);
-  auto* k = reinterpret_cast<std::byte*>(k_[static_cast<size_t>(layer)].get()) + off;
-  auto* v = reinterpret_cast<std::byte*>(v_[static_cast<size_t>(layer)].get()) + off;
-  ops::store_kv(keys, row_stride(), type_, k);
-  ops::store_kv(values, row_stride(), type_, v);
+  ops::store_kv(keys, row_stride(), type_, at(k_, layer, pos));
+  ops::store_kv(values, row_stride(), type_, at(v_, layer, pos));
 }
 
 void KVCache::load(int64_t layer, int64_t pos, float* keys, float* values) const {
-  const int64_t off = pos * row_stride() * ops::kv_element_bytes(type_);
-  const auto* k = reinterpret_cast<const std::byte*>(k_[static_cast<size_t>(layer)].get()) + off;
-  const auto* v = reinterpret_cast<const std::byte*>(v_[static_cast<size_t>(layer)].get()) + off;
-  ops::load_kv(k, row_stride(), type_, keys);
-  ops::load_kv(v, row_stride(), type_, values);
+  ops::load_kv(at(k_, layer, pos), row_stride(), type_, keys);
+  ops::load_kv(at(v_, layer, pos), row_stride(), type_, values);
 }
 
 }  // namespace abstractllm::engine::model

@@ -68,6 +68,9 @@ class KVCache {
   // uninitialised: only written positions are ever read, and untouched pages of a large cache
   // (sized to prompt + max_tokens) cost no memory and no time to zero.
   std::size_t floats_ = 0;  // per layer
+  // Position pos of one layer's keys (k_) or values (v_).
+  std::byte* at(const std::vector<std::unique_ptr<float[]>>& layers, int64_t layer,
+                int64_t pos) const;
   std::vector<std::unique_ptr<float[]>> k_, v_;
   std::vector<int32_t> tokens_;
 };

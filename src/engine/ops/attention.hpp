@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 #include "engine/ops/thread_pool.hpp"
 
@@ -44,6 +46,14 @@ struct AttentionRow {
 // q: n_rows × (n_heads · head_dim); out: same shape.
 void attention(const float* q, const AttentionRow* rows, int64_t n_rows, const AttentionShape& s,
                float* out, ThreadPool& pool);
+
+// The type named "f32" or "f16" (the provider's kv_cache_type, the CLI's --kv-type); nullopt
+// for any other name.
+inline std::optional<KVType> kv_type_named(std::string_view name) {
+  if (name == "f32") return KVType::F32;
+  if (name == "f16") return KVType::F16;
+  return std::nullopt;
+}
 
 // Bytes of one KV element of `type`.
 constexpr int64_t kv_element_bytes(KVType type) { return type == KVType::F16 ? 2 : 4; }

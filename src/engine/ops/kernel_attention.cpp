@@ -590,9 +590,10 @@ const AttentionRow* WidenHalfCaches(const AttentionRow* rows, int64_t n_rows,
                                     ThreadPool& pool, std::vector<AttentionRow>& widened_rows,
                                     std::vector<float>& storage) {
   bool half = false, lanes = false;
-  for (int64_t r = 0; r < n_rows; ++r) half |= rows[r].type == KVType::F16;
+  for (int64_t r = 0; r < n_rows && !half; ++r) half |= rows[r].type == KVType::F16;
+  if (!half) return rows;  // float caches: nothing to look at (every decode step comes here)
   for (const Tile& t : tiles) lanes |= LayoutOf(t, hd) != Layout::kRows;
-  if (!half || !lanes) return rows;
+  if (!lanes) return rows;
   struct Cache {
     const void* keys;
     const void* values;

@@ -34,8 +34,7 @@ std::vector<ParameterSpec> provider_parameters() {
 // The "kv_cache_type" parameter (InvalidParameterError naming it for anything else).
 engine::ops::KVType kv_type_from(const Config& p) {
   const std::string t = p.get_or("kv_cache_type", "f32");
-  if (t == "f32") return engine::ops::KVType::F32;
-  if (t == "f16") return engine::ops::KVType::F16;
+  if (const auto type = engine::ops::kv_type_named(t)) return *type;
   throw InvalidParameterError("kv_cache_type",
                               "parameter 'kv_cache_type' must be 'f32' or 'f16', got '" + t + "'",
                               "mlx");

@@ -166,11 +166,18 @@ void check(const ops::AttentionShape& s, const std::vector<ops::AttentionRow>& r
   }
 }
 
+// Rows of one float cache at the given positions.
+std::vector<ops::AttentionRow> float_rows(const Seq& seq, const std::vector<int64_t>& pos) {
+  std::vector<ops::AttentionRow> rows;
+  for (int64_t p : pos) rows.push_back({seq.k.data(), seq.v.data(), p});
+  return rows;
+}
+
 // Prefill of n rows of one sequence at positions start .. start + n - 1.
 std::vector<ops::AttentionRow> prefill_rows(const Seq& seq, int64_t start, int64_t n) {
-  std::vector<ops::AttentionRow> rows;
-  for (int64_t p = start; p < start + n; ++p) rows.push_back({seq.k.data(), seq.v.data(), p});
-  return rows;
+  std::vector<int64_t> pos;
+  for (int64_t p = start; p < start + n; ++p) pos.push_back(p);
+  return float_rows(seq, pos);
 }
 
 // A sequence's cache in half precision: k16/v16 as stored by store_kv, and k/v (float) holding
@@ -198,12 +205,6 @@ HalfSeq to_half(const Seq& seq) {
 std::vector<ops::AttentionRow> half_rows(const HalfSeq& h, const std::vector<int64_t>& pos) {
   std::vector<ops::AttentionRow> rows;
   for (int64_t p : pos) rows.push_back({h.k16.data(), h.v16.data(), p, ops::KVType::F16});
-  return rows;
-}
-
-std::vector<ops::AttentionRow> float_rows(const Seq& seq, const std::vector<int64_t>& pos) {
-  std::vector<ops::AttentionRow> rows;
-  for (int64_t p : pos) rows.push_back({seq.k.data(), seq.v.data(), p});
   return rows;
 }
 
