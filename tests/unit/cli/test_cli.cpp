@@ -101,6 +101,13 @@ TEST(Cli, HalfKvCacheAndBenchDepth) {
   EXPECT_EQ(j["kv_cache_type"], "f16");
   EXPECT_GT(j["tg"]["tps_mean"].get<double>(), 0.0);
   EXPECT_GT(j["pp"]["tps_mean"].get<double>(), 0.0);
+  // One decode run (-r 1): a bandwidth probe before and after it, and its own fraction.
+  EXPECT_EQ(j["read_bandwidth_gbps"]["around_tg_runs"].size(), 2u);
+  ASSERT_EQ(j["tg"]["roofline_fraction_runs"].size(), 1u);
+  EXPECT_GT(j["tg"]["roofline_fraction"].get<double>(), 0.0);
+  EXPECT_EQ(j["tg"]["roofline_fraction"], j["tg"]["roofline_fraction_runs"][0]);
+  EXPECT_GE(j["tg"]["roofline_fraction"].get<double>(),
+            j["tg"]["roofline_fraction_of_best"].get<double>());
   auto bad_type = run("bench --model " + kModel + " -p 0 -n 2 --kv-type bf16", true);
   EXPECT_EQ(bad_type.status, 1);
   EXPECT_NE(bad_type.out.find("--kv-type"), std::string::npos) << bad_type.out;
