@@ -751,8 +751,8 @@ void AttentionImpl(const float* q, const AttentionRow* rows_in, int64_t n_rows,
   // 8 to 128 rows within noise.)
   constexpr int64_t kPrefetchRows = 2 * kRowGroup;
   const int64_t ks = s.n_kv_heads * hd;  // elements per cache row
-  const auto prefetch = [&](const void* base, int64_t row_bytes, int64_t j, int64_t end, int64_t b0,
-                            int64_t b1) {
+  const auto prefetch = [&](const void* base, int64_t row_bytes, int64_t j, int64_t end,
+                            int64_t b0, int64_t b1) {
     const int64_t j1 = std::min(end, j + kRowGroup);
     for (; j < j1; ++j) {
       const char* r = static_cast<const char*>(base) + j * row_bytes;
