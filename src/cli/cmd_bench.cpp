@@ -285,7 +285,7 @@ void run_bench(const BenchOptions& o) {
     run_fractions.push_back(tg_tps[r] * bytes_per_token / (near * 1e9));
   }
   const double fraction = stats(run_fractions).mean;
-  const double fraction_of_best = tg_tps.empty() ? 0.0 : tg.mean / roofline_tps;
+  const double fraction_of_best = tg_tps.empty() ? 0.0 : tg.mean * bytes_per_token / (bw * 1e9);
   const auto [bw_near_lo, bw_near_hi] =
       tg_bw.empty() ? std::pair{0.0, 0.0}
                     : std::pair{*std::min_element(tg_bw.begin(), tg_bw.end()),

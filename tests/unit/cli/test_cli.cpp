@@ -106,8 +106,9 @@ TEST(Cli, HalfKvCacheAndBenchDepth) {
   ASSERT_EQ(j["tg"]["roofline_fraction_runs"].size(), 1u);
   EXPECT_GT(j["tg"]["roofline_fraction"].get<double>(), 0.0);
   EXPECT_EQ(j["tg"]["roofline_fraction"], j["tg"]["roofline_fraction_runs"][0]);
+  // The probes next to the run are never above the best of all (equal when one of them is it).
   EXPECT_GE(j["tg"]["roofline_fraction"].get<double>(),
-            j["tg"]["roofline_fraction_of_best"].get<double>());
+            j["tg"]["roofline_fraction_of_best"].get<double>() * (1 - 1e-12));
   auto bad_type = run("bench --model " + kModel + " -p 0 -n 2 --kv-type bf16", true);
   EXPECT_EQ(bad_type.status, 1);
   EXPECT_NE(bad_type.out.find("--kv-type"), std::string::npos) << bad_type.out;
