@@ -794,27 +794,28 @@ void AttentionImpl(const float* q, const AttentionRow* rows_in, int64_t n_rows,
       // Per key block: scores of all tiles, softmax, P·V. With several tiles (KV heads) the
       // keys go in groups of kRowGroup rows, read whole, head after head.
       const int64_t step = nt > 1 ? kRowGroup : kKeyBlock;
+      // One pass over the key block's rows of `base` (the keys, then the values), a step of
+      // rows at a time: each tile asks for its share of the rows ahead, then runs tile_fn.
+      const auto pass = [&](const void* base, int64_t jb, int64_t nk, auto&& tile_fn) {
+        for (int64_t j0 = 0; j0 < nk; j0 += step) {
+          const int64_t j1 = std::min(nk, j0 + step);
+          const Block block = block_of(base, jb, j0, j1);
+          for (int64_t k = 0; k < nt; ++k) {
+            if (nt > 1)
+              prefetch(base, row_bytes, jb + j0 + kPrefetchRows, task.j1, pf(k), pf(k + 1));
+            tile_fn(k, block, j0, j1);
+          }
+        }
+      };
       for (int64_t jb = task.j0; jb < task.j1; jb += kKeyBlock) {
         const int64_t nk = std::min(kKeyBlock, task.j1 - jb);
-        for (int64_t j0 = 0; j0 < nk; j0 += step) {
-          const int64_t j1 = std::min(nk, j0 + step);
-          const Block keys = block_of(row.keys, jb, j0, j1);
-          for (int64_t k = 0; k < nt; ++k) {
-            if (nt > 1)
-              prefetch(row.keys, row_bytes, jb + j0 + kPrefetchRows, task.j1, pf(k), pf(k + 1));
-            TileScores(s, tt[k], st[k], keys, j0, j1);
-          }
-        }
+        pass(row.keys, jb, nk, [&](int64_t k, const Block& keys, int64_t j0, int64_t j1) {
+          TileScores(s, tt[k], st[k], keys, j0, j1);
+        });
         for (int64_t k = 0; k < nt; ++k) TileSoftmax(s, st[k], jb, nk);
-        for (int64_t j0 = 0; j0 < nk; j0 += step) {
-          const int64_t j1 = std::min(nk, j0 + step);
-          const Block values = block_of(row.values, jb, j0, j1);
-          for (int64_t k = 0; k < nt; ++k) {
-            if (nt > 1)
-              prefetch(row.values, row_bytes, jb + j0 + kPrefetchRows, task.j1, pf(k), pf(k + 1));
-            TilePv(s, tt[k], st[k], values, j0, j1);
-          }
-        }
+        pass(row.values, jb, nk, [&](int64_t k, const Block& values, int64_t j0, int64_t j1) {
+          TilePv(s, tt[k], st[k], values, j0, j1);
+        });
       }
       for (int64_t k = 0; k < nt; ++k) {
         if (task.chunk < 0) {
