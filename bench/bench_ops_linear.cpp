@@ -23,6 +23,7 @@
 
 #include "bench_pools.hpp"
 #include "huge_page_buffer.hpp"
+#include "engine/ops/kernel_common.hpp"
 #include "engine/ops/linear.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
@@ -230,10 +231,13 @@ void BM_PoolDispatch(benchmark::State& state) {
   benchmark::DoNotOptimize(sink.data());
 }
 
+// Args: threads, prefetch (1: every line also prefetched into L2 as far ahead as the decode
+// kernels ask, ABSTRACTLLM_PREFETCH_BYTES or 8 KiB; what that costs a core with no arithmetic).
 void BM_ReadBandwidth(benchmark::State& state) {
   ops::ThreadPool& pool = pool_for(static_cast<int>(state.range(0)));
+  const int64_t distance = state.range(1) != 0 ? ops::detail::prefetch_distance() : 0;
   ops::BandwidthResult r;
-  for (auto _ : state) r = ops::measure_read_bandwidth(pool, size_t{512} << 20, 5);
+  for (auto _ : state) r = ops::measure_read_bandwidth(pool, size_t{512} << 20, 5, distance);
   state.counters["best_GB/s"] = r.best_gbps;
   state.counters["median_GB/s"] = r.median_gbps;
 }
@@ -241,8 +245,8 @@ void BM_ReadBandwidth(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_ReadBandwidth)
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"threads", "prefetch"})
+    ->ArgsProduct({{1, 2}, {0, 1}})
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

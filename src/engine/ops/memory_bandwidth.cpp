@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include "engine/io/huge_pages.hpp"
+#include "engine/ops/kernel_common.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "engine/ops/memory_bandwidth.cpp"
@@ -41,6 +42,27 @@ uint64_t SumWords(const uint64_t* p, int64_t n) {
   return s;
 }
 
+// The same with the decode kernels' software prefetch: every 64-byte line asked for into L2
+// `distance` bytes ahead (detail::prefetch) before it is read. How much that costs a core that
+// does nothing else is what it measures (docs/performance.md, Known limits).
+uint64_t SumWordsPrefetching(const uint64_t* p, int64_t n, int64_t distance) {
+  const hn::ScalableTag<uint64_t> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t line_words = 64 / 8;
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d);
+  int64_t i = 0;
+  for (; i + line_words <= n; i += line_words) {
+    detail::prefetch(reinterpret_cast<const char*>(p + i) + distance);
+    for (int64_t k = 0; k < line_words; k += 2 * N) {
+      a0 = hn::Add(a0, hn::LoadU(d, p + i + k));
+      if (k + N < line_words) a1 = hn::Add(a1, hn::LoadU(d, p + i + k + N));
+    }
+  }
+  uint64_t s = hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)));
+  for (; i < n; ++i) s += p[i];
+  return s;
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace abstractllm::engine::ops
 HWY_AFTER_NAMESPACE();
@@ -49,6 +71,7 @@ HWY_AFTER_NAMESPACE();
 namespace abstractllm::engine::ops {
 
 HWY_EXPORT(SumWords);
+HWY_EXPORT(SumWordsPrefetching);
 
 namespace {
 struct HugePagesRelease {
@@ -57,7 +80,8 @@ struct HugePagesRelease {
 };
 }  // namespace
 
-BandwidthResult measure_read_bandwidth(ThreadPool& pool, std::size_t bytes, int reps) {
+BandwidthResult measure_read_bandwidth(ThreadPool& pool, std::size_t bytes, int reps,
+                                       int64_t prefetch_distance) {
   BandwidthResult result;
   result.threads = pool.size();
   const int64_t words = static_cast<int64_t>(std::max<std::size_t>(bytes, 1 << 20) / 8);
@@ -80,7 +104,9 @@ BandwidthResult measure_read_bandwidth(ThreadPool& pool, std::size_t bytes, int 
     auto t0 = std::chrono::steady_clock::now();
     pool.parallel_for_grain(words, slice, [&](int64_t b, int64_t e) {
       sums[static_cast<std::size_t>(b / slice)] +=
-          HWY_DYNAMIC_DISPATCH(SumWords)(data + b, e - b);
+          prefetch_distance > 0
+              ? HWY_DYNAMIC_DISPATCH(SumWordsPrefetching)(data + b, e - b, prefetch_distance)
+              : HWY_DYNAMIC_DISPATCH(SumWords)(data + b, e - b);
     });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     gbps.push_back(static_cast<double>(result.bytes) / s / 1e9);

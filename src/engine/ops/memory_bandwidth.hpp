@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "engine/ops/thread_pool.hpp"
 
@@ -16,8 +17,11 @@ struct BandwidthResult {
 };
 
 // Reads a `bytes`-sized buffer (made larger than any cache) `reps` times with SIMD loads, each
-// of pool.size() threads reading one contiguous slice, and reports GB/s.
+// of pool.size() threads reading one contiguous slice, and reports GB/s. With
+// prefetch_distance > 0 each 64-byte line is also prefetched that many bytes ahead, as the
+// decode kernels do (a diagnostic: what the software prefetch costs a core; the roofline is
+// measured without it).
 BandwidthResult measure_read_bandwidth(ThreadPool& pool, std::size_t bytes = std::size_t{512} << 20,
-                                       int reps = 5);
+                                       int reps = 5, int64_t prefetch_distance = 0);
 
 }  // namespace abstractllm::engine::ops
