@@ -86,6 +86,18 @@ inline bool int8_activations_enabled() {
   return enabled;
 }
 
+// Blocks of rows per thread in a decode region (ParallelDecodeRows; ABSTRACTLLM_DECODE_BLOCKS,
+// default 4): fewer blocks are fewer restarts of each thread's stream, more blocks even out a
+// slow or descheduled thread. Measured on Zen 4 (docs/performance.md, "Blocks per thread").
+inline int64_t decode_blocks_per_thread() {
+  static const int64_t b = [] {
+    const char* v = std::getenv("ABSTRACTLLM_DECODE_BLOCKS");
+    const int64_t n = v != nullptr ? std::atoll(v) : 0;
+    return n > 0 ? n : int64_t{4};
+  }();
+  return b;
+}
+
 // Software prefetch for the decode kernels: the hardware prefetcher alone leaves a streaming
 // matvec well short of the read bandwidth, so each kernel asks for its weights `distance`
 // bytes ahead (rows are contiguous, so this runs across row boundaries).

@@ -111,17 +111,20 @@ bool WithBitsAndGroup(const WeightMatrix& w, Fn&& fn) {
 
 // Runs fn(i, begin, end) on the pool over the rows of the n matrices ws taken as one range
 // (matrix i's rows [begin, end); each matrix row_bytes of weights per row): one parallel region
-// for q/k/v or gate/up. Blocks of rows big enough to stream (>= ~16 KiB of weights), about 16
-// per thread, so a descheduled thread's share is picked up by the others and the threads finish
-// a region within a small block of each other (eight per thread: Llama-1B 4-bit two-thread
-// decode 42.5 against 45.1 t/s mean over five interleaved rounds).
+// for q/k/v or gate/up. Blocks of rows big enough to stream (>= ~16 KiB of weights), about four
+// per thread (detail::decode_blocks_per_thread), handed out dynamically so a descheduled
+// thread's share is picked up by the others. Each block is a stream the prefetchers start
+// afresh; at the machine's upper bandwidth level fewer, longer streams won (Llama-1B 4-bit,
+// two threads, sampled between bandwidth probes: 16 blocks a thread 57 %, 4 blocks 63 % of the
+// roofline; docs/performance.md, "Blocks per thread").
 template <class Fn>
 void ParallelDecodeRows(const WeightMatrix* const* ws, int n, int64_t row_bytes, ThreadPool& pool,
                         Fn&& fn) {
   int64_t total = 0;
   for (int i = 0; i < n; ++i) total += ws[i]->rows;
   const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
-  const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) * 16));
+  const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) *
+                                                        detail::decode_blocks_per_thread()));
   pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
     int64_t first = 0;  // index of matrix i's row 0 in the range
     for (int i = 0; i < n && b < e; ++i) {
