@@ -331,15 +331,14 @@ bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, 
     const int64_t cols = w0.cols, groups = cols / kGroup;
     thread_local std::vector<int8_t> q_buf;
     thread_local std::vector<float> s_buf;
-    q_buf.resize(static_cast<size_t>(2 * cols));
+    int8_t* q = detail::aligned64(q_buf, static_cast<size_t>(2 * cols));
     s_buf.resize(static_cast<size_t>(2 * groups));
     // Pointers, not the thread_local names: inside the tasks those name the worker's buffers.
-    const int8_t* x1 = q_buf.data();
+    const int8_t* x1 = q;
     const int8_t* x2 = x1 + cols;
     const float* dx = s_buf.data();
     const float* xsum = dx + groups;
-    QuantizeTwoPassInt8<kBits, kGroup>(x, cols, q_buf.data(), q_buf.data() + cols, s_buf.data(),
-                                s_buf.data() + groups);
+    QuantizeTwoPassInt8<kBits, kGroup>(x, cols, q, q + cols, s_buf.data(), s_buf.data() + groups);
     ParallelDecodeRows(ws, n, cols * kBits / 8, pool, [&](int i, int64_t b, int64_t e) {
       DecodeRowsTwoPass<kBits, kGroup>(*ws[i], x1, x2, dx, xsum, ys[i], b, e);
     });

@@ -248,9 +248,8 @@ void DecodeAffineGroup(const WeightMatrix* const* ws, float* const* ys, int n, c
   const int64_t groups = cols / kGroup;
   thread_local std::vector<int16_t> xq_buf;
   thread_local std::vector<float> xs_buf;
-  xq_buf.resize(static_cast<size_t>(cols));
+  int16_t* xq = detail::aligned64(xq_buf, static_cast<size_t>(cols));
   xs_buf.resize(static_cast<size_t>(2 * groups));
-  int16_t* xq = xq_buf.data();
   float* dx = xs_buf.data();
   float* xsum = dx + groups;
   QuantizeXPermuted<kBits, kGroup>(x, cols, xq, dx, xsum);
