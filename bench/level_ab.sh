@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # level_ab.sh - compare decode settings at each of the machine's bandwidth levels.
 #
-# The Zen 4 VMs these figures come from switch between two read-bandwidth levels (~33 and
-# ~55-60 GB/s on two threads) for seconds to minutes at a time. `abstractllm bench --json`
-# probes the bandwidth before and after every decode run; this script runs the bench with each
-# setting in turn until SECONDS have passed, keeps every run with both of its probes at the
-# same level, and prints per setting and level the number of runs, the median tokens/s and the
-# median fraction of the roofline (run speed x bytes per token / mean of the two probes).
+# The Zen 4 and Zen 5 VMs these figures come from switch between two read-bandwidth levels
+# (~33 and ~55-80 GB/s on two threads) for seconds to minutes at a time. `abstractllm bench
+# --json` probes the bandwidth before and after every decode run; this script runs the bench
+# with each setting in turn until SECONDS have passed, keeps every run with both of its probes
+# at the same level, and prints per setting and level the number of runs, the median tokens/s
+# and the median fraction of the roofline (run speed x bytes per token / mean of the two
+# probes).
 #
 # Usage: bench/level_ab.sh SECONDS MODEL_DIR THREADS NAME='ENV=VALUE ...' [NAME='...' ...]
 #   e.g. bench/level_ab.sh 600 /tmp/perfwork/llama-1b-q4g64 2 \

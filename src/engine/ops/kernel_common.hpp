@@ -102,8 +102,8 @@ inline int64_t decode_blocks_per_thread() {
 // n elements of a per-thread scratch vector, starting on a 64-byte boundary (v grows to fit):
 // the decode kernels load their quantized activations in 32- and 64-byte vectors for every row,
 // and from a 16-byte aligned buffer half of the 32-byte loads cross a cache line and cost two.
-// Zen 5, Llama-1B 4-bit shapes, eight interleaved rounds, one thread (docs/performance.md):
-// BM_DecodeHot 25.0 -> 28.2 GB/s, BM_Llama1BDecodeLinears 34.2 -> 36.0 tokens/s, medians.
+// Zen 5, eight interleaved rounds, medians (docs/performance.md): BM_DecodeHot 4-bit 23.4 ->
+// 27.4 GB/s, 8-bit 40.1 -> 49.8; BM_Llama1BDecodeLinears 4-bit, one thread, 33.0 -> 34.4 t/s.
 template <class T>
 T* aligned64(std::vector<T>& v, size_t n) {
   static_assert(64 % sizeof(T) == 0);
