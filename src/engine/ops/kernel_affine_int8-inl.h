@@ -141,11 +141,11 @@ void DecodeRowsInt8(const WeightMatrix& w, const int8_t* xq, const float* dx, co
 template <int kGroup>
 void DecodeAffine4Int8(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   const int64_t groups = w.cols / kGroup;
-  thread_local std::vector<int8_t> xq_buf;
+  thread_local hwy::AlignedFreeUniquePtr<int8_t[]> xq_buf;
+  thread_local size_t xq_size = 0;
   thread_local std::vector<float> xs_buf;
-  xq_buf.resize(static_cast<size_t>(w.cols));
+  int8_t* xq = AlignedScratch(xq_buf, xq_size, w.cols);
   xs_buf.resize(static_cast<size_t>(2 * groups));
-  int8_t* xq = xq_buf.data();
   float* dx = xs_buf.data();
   float* xsum = dx + groups;
   QuantizeInt8<kGroup>(x, w.cols, xq, dx, xsum);

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "engine/ops/linear.hpp"
 
@@ -97,19 +96,6 @@ inline int64_t decode_blocks_per_thread() {
     return n > 0 ? n : int64_t{4};
   }();
   return b;
-}
-
-// n elements of a per-thread scratch vector, starting on a 64-byte boundary (v grows to fit):
-// the decode kernels load their quantized activations in 32- and 64-byte vectors for every row,
-// and from a 16-byte aligned buffer half of the 32-byte loads cross a cache line and cost two.
-// Zen 5, eight interleaved rounds, medians (docs/performance.md): BM_DecodeHot 4-bit 23.4 ->
-// 27.4 GB/s, 8-bit 40.1 -> 49.8; BM_Llama1BDecodeLinears 4-bit, one thread, 33.0 -> 34.4 t/s.
-template <class T>
-T* aligned64(std::vector<T>& v, size_t n) {
-  static_assert(64 % sizeof(T) == 0);
-  v.resize(n + 64 / sizeof(T));
-  const auto misalign = reinterpret_cast<uintptr_t>(v.data()) % 64;
-  return v.data() + (misalign == 0 ? 0 : (64 - misalign) / sizeof(T));
 }
 
 // Software prefetch for the decode kernels: the hardware prefetcher alone leaves a streaming

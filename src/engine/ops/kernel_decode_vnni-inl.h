@@ -331,9 +331,10 @@ bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, 
   if (!UsesVnniDecode(w0)) return false;
   auto run = [&]<int kBits, int kGroup>() {
     const int64_t cols = w0.cols, groups = cols / kGroup;
-    thread_local std::vector<int8_t> q_buf;
+    thread_local hwy::AlignedFreeUniquePtr<int8_t[]> q_buf;
+    thread_local size_t q_size = 0;
     thread_local std::vector<float> s_buf;
-    int8_t* q = detail::aligned64(q_buf, static_cast<size_t>(2 * cols));
+    int8_t* q = AlignedScratch(q_buf, q_size, 2 * cols);
     s_buf.resize(static_cast<size_t>(2 * groups));
     // Pointers, not the thread_local names: inside the tasks those name the worker's buffers.
     const int8_t* x1 = q;

@@ -9,6 +9,7 @@
 #define ABSTRACTLLM_OPS_KERNEL_HELPERS_INL_H_
 #endif
 
+#include <hwy/aligned_allocator.h>
 #include <hwy/highway.h>
 
 #include <algorithm>
@@ -107,6 +108,21 @@ bool WithBitsAndGroup(const WeightMatrix& w, Fn&& fn) {
   };
   (for_bits.template operator()<kBits>(), ...);
   return done;
+}
+
+// A thread's scratch buffer of at least n elements, aligned for SIMD (64 bytes on x86), grown
+// when a call needs more (buf and size are the caller's thread_local variables). The decode
+// kernels keep their quantized activations here: every row reloads them in 32- or 64-byte
+// vectors, and from a std::vector's 16-byte alignment up to half of those loads crossed a cache
+// line (Zen 5, eight interleaved rounds, medians: BM_DecodeHot 4-bit 23.4 -> 27.4 GB/s, 8-bit
+// 40.1 -> 49.8; docs/performance.md).
+template <class T>
+T* AlignedScratch(hwy::AlignedFreeUniquePtr<T[]>& buf, size_t& size, int64_t n) {
+  if (size < static_cast<size_t>(n)) {
+    buf = hwy::AllocateAligned<T>(static_cast<size_t>(n));
+    size = static_cast<size_t>(n);
+  }
+  return buf.get();
 }
 
 // Runs fn(i, begin, end) on the pool over the rows of the n matrices ws taken as one range

@@ -246,9 +246,10 @@ void DecodeAffineGroup(const WeightMatrix* const* ws, float* const* ys, int n, c
                        ThreadPool& pool) {
   const int64_t cols = ws[0]->cols;
   const int64_t groups = cols / kGroup;
-  thread_local std::vector<int16_t> xq_buf;
+  thread_local hwy::AlignedFreeUniquePtr<int16_t[]> xq_buf;
+  thread_local size_t xq_size = 0;
   thread_local std::vector<float> xs_buf;
-  int16_t* xq = detail::aligned64(xq_buf, static_cast<size_t>(cols));
+  int16_t* xq = AlignedScratch(xq_buf, xq_size, cols);
   xs_buf.resize(static_cast<size_t>(2 * groups));
   float* dx = xs_buf.data();
   float* xsum = dx + groups;

@@ -353,17 +353,6 @@ void StoreTaskRows(DF df, const float* cacc, RowBlock rb, TokenPanels tp, int64_
   }
 }
 
-// A thread's scratch buffer of at least n elements, aligned for SIMD, grown when a call needs
-// more (buf and size are the caller's thread_local variables).
-template <class T>
-T* AlignedScratch(hwy::AlignedFreeUniquePtr<T[]>& buf, size_t& size, int64_t n) {
-  if (size < static_cast<size_t>(n)) {
-    buf = hwy::AllocateAligned<T>(static_cast<size_t>(n));
-    size = static_cast<size_t>(n);
-  }
-  return buf.get();
-}
-
 // The loop structure both prefill GEMMs share (the float one below, the VNNI one in
 // kernel_prefill_vnni-inl.h). Columns go in passes of kPackCols: pack(p, s0, sn) packs token
 // panel p (NR tokens) of columns [s0, s0 + sn), on the pool. Rows go in tasks of up to
