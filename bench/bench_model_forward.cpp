@@ -5,11 +5,25 @@
 //
 //   ABSTRACTLLM_BENCH_MODEL=/tmp/perfwork/llama-1b-q4g64 build-perf/bench/bench_model_forward
 //
+// BM_DecodeAB compares decode settings (ops::DecodeTuning) token by token in one process:
+//
+//   ABSTRACTLLM_BENCH_MODEL=... ABSTRACTLLM_BENCH_AB='prefetch=8192;prefetch=4096,blocks=2' \
+//     build/bench/bench_model_forward --benchmark_filter=BM_DecodeAB
+//
+// Settings are separated by ';', each a ','-separated list of prefetch=BYTES and blocks=N (unset
+// fields keep the environment's defaults); without the variable it compares the default
+// prefetch distance against none. Consecutive tokens cycle through the settings, so each
+// cycle's tokens meet the same memory bandwidth; per setting it reports tokens/s (from the
+// median token time) and s<i>_vs_s0, the median over cycles of (setting 0's token time /
+// setting i's): above 1 is faster than setting 0.
+//
 // If the folder does not exist and ABSTRACTLLM_BENCH_SYNTH=<preset>:<bits> is set, the model is
 // first written with quant::synthesize_model (tokenizer.json from ABSTRACTLLM_BENCH_TOKENIZER).
 // `abstractllm bench` reports the same figures from the CLI.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -20,6 +34,7 @@
 
 #include "bench_pools.hpp"
 #include "engine/model/model.hpp"
+#include "engine/ops/decode_tuning.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
 #include "engine/quant/synth.hpp"
@@ -107,6 +122,97 @@ void BM_Decode(benchmark::State& state) {
   state.counters["roofline_tok/s"] = bw * 1e9 / static_cast<double>(m->weight_bytes());
 }
 
+// ABSTRACTLLM_BENCH_AB's settings (see the top of the file); empty after an error, which is
+// reported through `error`.
+std::vector<ops::DecodeTuning> ab_settings(std::string& error) {
+  const char* spec = env("ABSTRACTLLM_BENCH_AB");
+  const ops::DecodeTuning base = ops::decode_tuning();
+  if (spec == nullptr) return {base, ops::DecodeTuning{0, base.blocks_per_thread}};
+  std::vector<ops::DecodeTuning> out;
+  std::string all = spec;
+  for (size_t a = 0; a <= all.size();) {
+    size_t b = std::min(all.find(';', a), all.size());
+    ops::DecodeTuning t = base;
+    const std::string one = all.substr(a, b - a);
+    for (size_t c = 0; c < one.size();) {
+      size_t d = std::min(one.find(',', c), one.size());
+      const std::string kv = one.substr(c, d - c);
+      const size_t eq = kv.find('=');
+      const std::string key = kv.substr(0, eq);
+      char* end = nullptr;
+      const long long v = eq == std::string::npos ? -1 : std::strtoll(kv.c_str() + eq + 1, &end, 10);
+      if (eq == std::string::npos || end == nullptr || *end != '\0' ||
+          (key != "prefetch" && key != "blocks")) {
+        error = "ABSTRACTLLM_BENCH_AB: expected prefetch=BYTES or blocks=N, got '" + kv + "'";
+        return {};
+      }
+      (key == "prefetch" ? t.prefetch_bytes : t.blocks_per_thread) = v;
+      c = d + 1;
+    }
+    out.push_back(t);
+    a = b + 1;
+  }
+  return out;
+}
+
+void BM_DecodeAB(benchmark::State& state) {
+  model::Model* m = the_model();
+  if (m == nullptr) {
+    state.SkipWithError("set ABSTRACTLLM_BENCH_MODEL (and ABSTRACTLLM_BENCH_SYNTH) to run");
+    return;
+  }
+  std::string error;
+  const std::vector<ops::DecodeTuning> settings = ab_settings(error);
+  if (settings.empty()) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  const ops::DecodeTuning saved = ops::decode_tuning();
+  for (const auto& t : settings) {
+    try {
+      ops::set_decode_tuning(t);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+  }
+  ops::ThreadPool& pool = pool_for(static_cast<int>(state.range(0)));
+  model::KVCache cache = m->make_cache(129);
+  std::vector<float> logits(static_cast<size_t>(m->spec().vocab));
+  const auto tokens = random_tokens(128, m->spec().vocab, 2);
+  const size_t n = settings.size();
+  std::vector<std::vector<double>> seconds(n);
+  size_t i = 0, k = 0;
+  for (auto _ : state) {
+    if (i == tokens.size()) {
+      cache.clear();
+      i = 0;
+    }
+    ops::set_decode_tuning(settings[k]);
+    const auto t0 = std::chrono::steady_clock::now();
+    model::SequenceChunk c{&cache, std::span<const int32_t>(&tokens[i], 1), logits.data()};
+    m->forward(std::span<const model::SequenceChunk>(&c, 1), pool);
+    seconds[k].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    ++i;
+    k = (k + 1) % n;
+  }
+  ops::set_decode_tuning(saved);
+  const size_t cycles = seconds.back().size();  // complete cycles
+  if (cycles == 0) return;                        // Google Benchmark's first, one-token pass
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  for (size_t j = 0; j < n; ++j) {
+    std::vector<double> ratio(cycles);
+    for (size_t q = 0; q < cycles; ++q) ratio[q] = seconds[0][q] / seconds[j][q];
+    const std::string name = "s" + std::to_string(j);
+    state.counters[name + "_tok/s"] = 1.0 / median(seconds[j]);
+    if (j > 0) state.counters[name + "_vs_s0"] = median(ratio);
+  }
+  state.counters["cycles"] = static_cast<double>(cycles);
+}
+
 void BM_Prefill(benchmark::State& state) {
   model::Model* m = the_model();
   if (m == nullptr) {
@@ -131,6 +237,8 @@ void BM_Prefill(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_Decode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->MinTime(3.0)->Unit(
+    benchmark::kMillisecond);
+BENCHMARK(BM_DecodeAB)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->MinTime(20.0)->Unit(
     benchmark::kMillisecond);
 BENCHMARK(BM_Prefill)
     ->ArgNames({"threads", "tokens"})

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/ops/decode_tuning.hpp"
 #include "engine/ops/linear.hpp"
 
 namespace abstractllm::engine::ops::detail {
@@ -86,28 +87,15 @@ inline bool int8_activations_enabled() {
   return enabled;
 }
 
-// Blocks of rows per thread in a decode region (ParallelDecodeRows; ABSTRACTLLM_DECODE_BLOCKS,
-// default 4): fewer blocks are fewer restarts of each thread's stream, more blocks even out a
-// slow or descheduled thread. Measured on Zen 4 (docs/performance.md, "Blocks per thread").
-inline int64_t decode_blocks_per_thread() {
-  static const int64_t b = [] {
-    const char* v = std::getenv("ABSTRACTLLM_DECODE_BLOCKS");
-    const int64_t n = v != nullptr ? std::atoll(v) : 0;
-    return n > 0 ? n : int64_t{4};
-  }();
-  return b;
-}
+// Blocks of rows per thread in a decode region (ParallelDecodeRows; DecodeTuning, default 4):
+// fewer blocks are fewer restarts of each thread's stream, more blocks even out a slow or
+// descheduled thread. Measured on Zen 4 and Zen 5 (docs/performance.md, "Blocks per thread").
+inline int64_t decode_blocks_per_thread() { return decode_tuning().blocks_per_thread; }
 
 // Software prefetch for the decode kernels: the hardware prefetcher alone leaves a streaming
 // matvec well short of the read bandwidth, so each kernel asks for its weights `distance`
 // bytes ahead (rows are contiguous, so this runs across row boundaries).
-inline int64_t prefetch_distance() {
-  static const int64_t d = [] {
-    const char* v = std::getenv("ABSTRACTLLM_PREFETCH_BYTES");
-    return v != nullptr ? std::atoll(v) : int64_t{8192};
-  }();
-  return d;
-}
+inline int64_t prefetch_distance() { return decode_tuning().prefetch_bytes; }
 // A prefetch into L2 (prefetcht1) that the compiler keeps: GCC 12 deletes loops whose only
 // statements are __builtin_prefetch calls, and, depending on the code around it, dropped the
 // prefetch in a decode kernel's loop (13 % slower streaming); an asm volatile is never removed.
