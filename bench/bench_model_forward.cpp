@@ -17,6 +17,9 @@
 // median token time) and s<i>_vs_s0, the median over cycles of (setting 0's token time /
 // setting i's): above 1 is faster than setting 0.
 //
+// ABSTRACTLLM_BENCH_NO_MMAP=1 reads the weights into anonymous huge pages (FileLoad::Read, the
+// CLI's --no-mmap) instead of mapping the files.
+//
 // If the folder does not exist and ABSTRACTLLM_BENCH_SYNTH=<preset>:<bits> is set, the model is
 // first written with quant::synthesize_model (tokenizer.json from ABSTRACTLLM_BENCH_TOKENIZER).
 // `abstractllm bench` reports the same figures from the CLI.
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "bench_pools.hpp"
+#include "engine/io/safetensors.hpp"
 #include "engine/model/model.hpp"
 #include "engine/ops/decode_tuning.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
@@ -67,7 +71,9 @@ model::Model* the_model() {
       if (const char* tok = env("ABSTRACTLLM_BENCH_TOKENIZER")) o.tokenizer_dir = tok;
       abstractllm::engine::quant::synthesize_model(o);
     }
-    return model::Model::load(dir);
+    return model::Model::load(dir, env("ABSTRACTLLM_BENCH_NO_MMAP") != nullptr
+                                       ? abstractllm::engine::FileLoad::Read
+                                       : abstractllm::engine::FileLoad::Map);
   }();
   return m.get();
 }
