@@ -22,8 +22,9 @@
 // (Tried and not kept: 512-bit vectors of two 4-bit groups, 40 % fewer instructions, measured
 // slower on Zen 4 — 12.8-14.6 against 14.9-16.6 GB/s in cache, BM_DecodeHot 4-bit; on Zen 5,
 // which runs them at full width, 41 against 27.5 GB/s in cache but slower from memory, 32.1
-// against 33.6 t/s on Llama-1B's linears (docs/performance.md, Known limits); and the
-// second pass on vpmaddubsw + vpmaddwd, to use other execution ports: no faster.)
+// against 33.6 t/s on Llama-1B's linears, and no faster token by token even on line-aligned
+// loads (docs/performance.md, "Zen 5, token by token"); and the second pass on vpmaddubsw +
+// vpmaddwd, to use other execution ports: no faster.)
 #if defined(ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_
 #undef ABSTRACTLLM_OPS_KERNEL_DECODE_VNNI_INL_H_
