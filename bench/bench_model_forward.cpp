@@ -147,7 +147,7 @@ std::vector<ops::DecodeTuning> ab_settings(std::string& error) {
       const std::string key = kv.substr(0, eq);
       char* end = nullptr;
       const long long v = eq == std::string::npos ? -1 : std::strtoll(kv.c_str() + eq + 1, &end, 10);
-      if (eq == std::string::npos || end == nullptr || *end != '\0' ||
+      if (eq == std::string::npos || end == nullptr || *end != '\0' || eq + 1 == kv.size() ||
           (key != "prefetch" && key != "blocks")) {
         error = "ABSTRACTLLM_BENCH_AB: expected prefetch=BYTES or blocks=N, got '" + kv + "'";
         return {};
