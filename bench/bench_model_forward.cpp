@@ -78,6 +78,15 @@ model::Model* the_model() {
   return m.get();
 }
 
+// the_model(), or nullptr after marking the benchmark skipped.
+model::Model* model_or_skip(benchmark::State& state) {
+  model::Model* m = the_model();
+  if (m == nullptr) {
+    state.SkipWithError("set ABSTRACTLLM_BENCH_MODEL (and ABSTRACTLLM_BENCH_SYNTH) to run");
+  }
+  return m;
+}
+
 using abstractllm::bench::pool_for;
 
 double bandwidth(int threads) {
@@ -98,11 +107,8 @@ std::vector<int32_t> random_tokens(int64_t n, int64_t vocab, uint32_t seed) {
 }
 
 void BM_Decode(benchmark::State& state) {
-  model::Model* m = the_model();
-  if (m == nullptr) {
-    state.SkipWithError("set ABSTRACTLLM_BENCH_MODEL (and ABSTRACTLLM_BENCH_SYNTH) to run");
-    return;
-  }
+  model::Model* m = model_or_skip(state);
+  if (m == nullptr) return;
   const int threads = static_cast<int>(state.range(0));
   ops::ThreadPool& pool = pool_for(threads);
   const double bw = bandwidth(threads);
@@ -162,11 +168,8 @@ std::vector<ops::DecodeTuning> ab_settings(std::string& error) {
 }
 
 void BM_DecodeAB(benchmark::State& state) {
-  model::Model* m = the_model();
-  if (m == nullptr) {
-    state.SkipWithError("set ABSTRACTLLM_BENCH_MODEL (and ABSTRACTLLM_BENCH_SYNTH) to run");
-    return;
-  }
+  model::Model* m = model_or_skip(state);
+  if (m == nullptr) return;
   std::string error;
   const std::vector<ops::DecodeTuning> settings = ab_settings(error);
   if (settings.empty()) {
@@ -220,11 +223,8 @@ void BM_DecodeAB(benchmark::State& state) {
 }
 
 void BM_Prefill(benchmark::State& state) {
-  model::Model* m = the_model();
-  if (m == nullptr) {
-    state.SkipWithError("set ABSTRACTLLM_BENCH_MODEL (and ABSTRACTLLM_BENCH_SYNTH) to run");
-    return;
-  }
+  model::Model* m = model_or_skip(state);
+  if (m == nullptr) return;
   const int threads = static_cast<int>(state.range(0));
   const int64_t n = state.range(1);
   ops::ThreadPool& pool = pool_for(threads);
