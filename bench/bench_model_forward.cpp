@@ -152,7 +152,8 @@ std::vector<ops::DecodeTuning> ab_settings(std::string& error) {
       const size_t eq = kv.find('=');
       const std::string key = kv.substr(0, eq);
       char* end = nullptr;
-      const long long v = eq == std::string::npos ? -1 : std::strtoll(kv.c_str() + eq + 1, &end, 10);
+      const long long v =
+          eq == std::string::npos ? -1 : std::strtoll(kv.c_str() + eq + 1, &end, 10);
       if (eq == std::string::npos || end == nullptr || *end != '\0' || eq + 1 == kv.size() ||
           (key != "prefetch" && key != "blocks")) {
         error = "ABSTRACTLLM_BENCH_AB: expected prefetch=BYTES or blocks=N, got '" + kv + "'";
@@ -201,13 +202,14 @@ void BM_DecodeAB(benchmark::State& state) {
     const auto t0 = std::chrono::steady_clock::now();
     model::SequenceChunk c{&cache, std::span<const int32_t>(&tokens[i], 1), logits.data()};
     m->forward(std::span<const model::SequenceChunk>(&c, 1), pool);
-    seconds[k].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    seconds[k].push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     ++i;
     k = (k + 1) % n;
   }
   ops::set_decode_tuning(saved);
   const size_t cycles = seconds.back().size();  // complete cycles
-  if (cycles == 0) return;                        // Google Benchmark's first, one-token pass
+  if (cycles == 0) return;                      // Google Benchmark's first, one-token pass
   auto median = [](std::vector<double> v) {
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
     return v[v.size() / 2];
@@ -244,8 +246,13 @@ void BM_Prefill(benchmark::State& state) {
 
 BENCHMARK(BM_Decode)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->MinTime(3.0)->Unit(
     benchmark::kMillisecond);
-BENCHMARK(BM_DecodeAB)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->MinTime(20.0)->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_DecodeAB)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->MinTime(20.0)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Prefill)
     ->ArgNames({"threads", "tokens"})
     ->Args({2, 512})

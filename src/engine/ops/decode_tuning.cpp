@@ -36,8 +36,9 @@ DecodeTuning decode_tuning() noexcept {
 
 void set_decode_tuning(const DecodeTuning& tuning) {
   if (tuning.prefetch_bytes < 0) {
-    throw InvalidParameterError("prefetch_bytes", "decode tuning: prefetch_bytes must be >= 0, got " +
-                                                      std::to_string(tuning.prefetch_bytes));
+    throw InvalidParameterError(
+        "prefetch_bytes",
+        "decode tuning: prefetch_bytes must be >= 0, got " + std::to_string(tuning.prefetch_bytes));
   }
   if (tuning.blocks_per_thread < 1) {
     throw InvalidParameterError("blocks_per_thread",
