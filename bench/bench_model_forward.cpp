@@ -178,10 +178,11 @@ void BM_DecodeAB(benchmark::State& state) {
     return;
   }
   const ops::DecodeTuning saved = ops::decode_tuning();
-  for (const auto& t : settings) {
+  for (const auto& t : settings) {  // refuse a bad setting before any token runs
     try {
       ops::set_decode_tuning(t);
     } catch (const std::exception& e) {
+      ops::set_decode_tuning(saved);  // the settings before it were applied
       state.SkipWithError(e.what());
       return;
     }

@@ -385,14 +385,10 @@ void DecodeOddBitsRows(const WeightMatrix& w, const int16_t* xq, const float* dx
   const uint8_t* limit = static_cast<const uint8_t*>(w.data) + w.rows * row_bytes;
   thread_local std::vector<float> buf;
   thread_local hwy::AlignedFreeUniquePtr<int16_t[]> q_buf;
-  thread_local int64_t q_size = 0;
+  thread_local size_t q_size = 0;
   if (buf.size() < static_cast<size_t>(groups)) buf.resize(static_cast<size_t>(groups));
-  if (q_size < w.cols) {
-    q_buf = hwy::AllocateAligned<int16_t>(static_cast<size_t>(w.cols));
-    q_size = w.cols;
-  }
   float* fac = buf.data();
-  int16_t* q = q_buf.get();
+  int16_t* q = AlignedScratch(q_buf, q_size, w.cols);
   const int64_t dist = detail::prefetch_distance();
   for (int64_t r = begin; r < end; ++r) {
     const uint8_t* wr = static_cast<const uint8_t*>(w.data) + r * row_bytes;
