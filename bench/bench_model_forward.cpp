@@ -10,9 +10,11 @@
 //   ABSTRACTLLM_BENCH_MODEL=... ABSTRACTLLM_BENCH_AB='prefetch=8192;prefetch=4096,blocks=2' \
 //     build/bench/bench_model_forward --benchmark_filter=BM_DecodeAB
 //
-// Settings are separated by ';', each a ','-separated list of prefetch=BYTES and blocks=N (unset
-// fields keep the environment's defaults); without the variable it compares the default
-// prefetch distance against none. Consecutive tokens cycle through the settings, so each
+// Settings are separated by ';', each a ','-separated list of prefetch=BYTES, blocks=N,
+// tiled_prefetch=BYTES and repack=0|1 (unset fields keep the environment's defaults; repack=1
+// runs the token on a second instance of the model whose 4-bit matrices were repacked,
+// Model::tile_weights); without the variable it compares the default prefetch distance against
+// none. Consecutive tokens cycle through the settings, so each
 // cycle's tokens meet the same memory bandwidth; per setting it reports tokens/s (from the
 // median token time) and s<i>_vs_s0, the median over cycles of (setting 0's token time /
 // setting i's): above 1 is faster than setting 0.
@@ -53,8 +55,8 @@ const char* env(const char* name) {
   return v != nullptr && *v != '\0' ? v : nullptr;
 }
 
-model::Model* the_model() {
-  static std::unique_ptr<model::Model> m = [] {
+std::unique_ptr<model::Model> load_bench_model() {
+  {
     const char* dir = env("ABSTRACTLLM_BENCH_MODEL");
     if (dir == nullptr) return std::unique_ptr<model::Model>();
     if (!std::filesystem::exists(std::filesystem::path(dir) / "config.json")) {
@@ -74,6 +76,21 @@ model::Model* the_model() {
     return model::Model::load(dir, env("ABSTRACTLLM_BENCH_NO_MMAP") != nullptr
                                        ? abstractllm::engine::FileLoad::Read
                                        : abstractllm::engine::FileLoad::Map);
+  }
+}
+
+model::Model* the_model() {
+  static std::unique_ptr<model::Model> m = load_bench_model();
+  return m.get();
+}
+
+// A second instance of the model, its 4-bit matrices repacked (Model::tile_weights): what
+// BM_DecodeAB's repack=1 settings run on.
+model::Model* the_repacked_model() {
+  static std::unique_ptr<model::Model> m = [] {
+    std::unique_ptr<model::Model> r = load_bench_model();
+    if (r) r->tile_weights(ops::ThreadPool::global());
+    return r;
   }();
   return m.get();
 }
@@ -134,17 +151,27 @@ void BM_Decode(benchmark::State& state) {
   state.counters["roofline_tok/s"] = bw * 1e9 / static_cast<double>(m->weight_bytes());
 }
 
+// One of BM_DecodeAB's settings: the kernels' tuning, and which instance of the model.
+struct ABSetting {
+  ops::DecodeTuning tuning;
+  bool repacked = false;
+};
+
 // ABSTRACTLLM_BENCH_AB's settings (see the top of the file); empty after an error, which is
 // reported through `error`.
-std::vector<ops::DecodeTuning> ab_settings(std::string& error) {
+std::vector<ABSetting> ab_settings(std::string& error) {
   const char* spec = env("ABSTRACTLLM_BENCH_AB");
   const ops::DecodeTuning base = ops::decode_tuning();
-  if (spec == nullptr) return {base, ops::DecodeTuning{0, base.blocks_per_thread}};
-  std::vector<ops::DecodeTuning> out;
+  if (spec == nullptr) {
+    ops::DecodeTuning none = base;
+    none.prefetch_bytes = 0;
+    return {{base}, {none}};
+  }
+  std::vector<ABSetting> out;
   std::string all = spec;
   for (size_t a = 0; a <= all.size();) {
     size_t b = std::min(all.find(';', a), all.size());
-    ops::DecodeTuning t = base;
+    ABSetting t{base};
     const std::string one = all.substr(a, b - a);
     for (size_t c = 0; c < one.size();) {
       size_t d = std::min(one.find(',', c), one.size());
@@ -155,11 +182,20 @@ std::vector<ops::DecodeTuning> ab_settings(std::string& error) {
       const long long v =
           eq == std::string::npos ? -1 : std::strtoll(kv.c_str() + eq + 1, &end, 10);
       if (eq == std::string::npos || end == nullptr || *end != '\0' || eq + 1 == kv.size() ||
-          (key != "prefetch" && key != "blocks")) {
-        error = "ABSTRACTLLM_BENCH_AB: expected prefetch=BYTES or blocks=N, got '" + kv + "'";
+          (key != "prefetch" && key != "blocks" && key != "tiled_prefetch" &&
+           key != "repack")) {
+        error =
+            "ABSTRACTLLM_BENCH_AB: expected prefetch=BYTES, blocks=N, tiled_prefetch=BYTES or "
+            "repack=0|1, got '" + kv + "'";
         return {};
       }
-      (key == "prefetch" ? t.prefetch_bytes : t.blocks_per_thread) = v;
+      if (key == "repack") {
+        t.repacked = v != 0;
+      } else {
+        (key == "prefetch"   ? t.tuning.prefetch_bytes
+         : key == "blocks"   ? t.tuning.blocks_per_thread
+                             : t.tuning.tiled_prefetch_bytes) = v;
+      }
       c = d + 1;
     }
     out.push_back(t);
@@ -172,7 +208,7 @@ void BM_DecodeAB(benchmark::State& state) {
   model::Model* m = model_or_skip(state);
   if (m == nullptr) return;
   std::string error;
-  const std::vector<ops::DecodeTuning> settings = ab_settings(error);
+  const std::vector<ABSetting> settings = ab_settings(error);
   if (settings.empty()) {
     state.SkipWithError(error.c_str());
     return;
@@ -180,7 +216,7 @@ void BM_DecodeAB(benchmark::State& state) {
   const ops::DecodeTuning saved = ops::decode_tuning();
   for (const auto& t : settings) {  // refuse a bad setting before any token runs
     try {
-      ops::set_decode_tuning(t);
+      ops::set_decode_tuning(t.tuning);
     } catch (const std::exception& e) {
       ops::set_decode_tuning(saved);  // the settings before it were applied
       state.SkipWithError(e.what());
@@ -188,7 +224,13 @@ void BM_DecodeAB(benchmark::State& state) {
     }
   }
   ops::ThreadPool& pool = pool_for(static_cast<int>(state.range(0)));
+  // Each instance of the model keeps its own cache; both see the same tokens.
+  model::Model* repacked = nullptr;
+  for (const auto& t : settings) {
+    if (t.repacked) repacked = the_repacked_model();
+  }
   model::KVCache cache = m->make_cache(129);
+  model::KVCache repacked_cache = (repacked ? repacked : m)->make_cache(129);
   std::vector<float> logits(static_cast<size_t>(m->spec().vocab));
   const auto tokens = random_tokens(128, m->spec().vocab, 2);
   const size_t n = settings.size();
@@ -197,12 +239,22 @@ void BM_DecodeAB(benchmark::State& state) {
   for (auto _ : state) {
     if (i == tokens.size()) {
       cache.clear();
+      repacked_cache.clear();
       i = 0;
     }
-    ops::set_decode_tuning(settings[k]);
+    ops::set_decode_tuning(settings[k].tuning);
+    // A token runs on one instance; the other instance's cache gets the same token (untimed)
+    // when the cycle next reaches it, so both stay at the same position.
+    const bool on_repacked = settings[k].repacked;
+    model::Model* mk = on_repacked ? repacked : m;
+    model::KVCache& ck = on_repacked ? repacked_cache : cache;
+    while (ck.size() < static_cast<int64_t>(i)) {
+      model::SequenceChunk c{&ck, std::span<const int32_t>(&tokens[ck.size()], 1), nullptr};
+      mk->forward(std::span<const model::SequenceChunk>(&c, 1), pool);
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    model::SequenceChunk c{&cache, std::span<const int32_t>(&tokens[i], 1), logits.data()};
-    m->forward(std::span<const model::SequenceChunk>(&c, 1), pool);
+    model::SequenceChunk c{&ck, std::span<const int32_t>(&tokens[i], 1), logits.data()};
+    mk->forward(std::span<const model::SequenceChunk>(&c, 1), pool);
     seconds[k].push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     ++i;

@@ -27,6 +27,7 @@
 #include "engine/ops/linear.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
+#include "engine/ops/tiled_weights.hpp"
 
 namespace ops = abstractllm::engine::ops;
 
@@ -47,8 +48,21 @@ void fill_random(HugePageBytes& v, uint64_t seed) {
 
 struct Copy {
   HugePageBytes data, scales, biases;  // 2 MiB pages, as the engine maps model files
+  HugePageBytes tiled;                 // the Tiles16 form, when asked for
   ops::WeightMatrix w;
 };
+
+// Replaces c.w by its Tiles16 form (the layout argument 1 of the benchmarks below; 0 = Rows).
+// False when it has none or this CPU has no Tiles16 kernel: the benchmark skips itself.
+bool use_tiles(Copy& c, ops::ThreadPool& pool) {
+  if (!ops::tileable(c.w) || !ops::tiled_decode_supported()) return false;
+  c.tiled.resize(static_cast<size_t>(ops::tiled_bytes(c.w)));
+  c.w = ops::tile(c.w, c.tiled.data(), pool);
+  c.data = HugePageBytes();
+  c.scales = HugePageBytes();
+  c.biases = HugePageBytes();
+  return true;
+}
 
 // Copies of one matrix shape, enough to exceed the caches.
 struct MatrixSet {
@@ -105,7 +119,7 @@ std::vector<float> make_x(int64_t n) {
   return x;
 }
 
-// args: rows, cols, bits (0 = f16, 1 = bf16, 32 = f32), threads
+// args: rows, cols, bits (0 = f16, 1 = bf16, 32 = f32), threads, layout (1 = Tiles16)
 void BM_Decode(benchmark::State& state) {
   const int64_t rows = state.range(0), cols = state.range(1);
   const int bits = static_cast<int>(state.range(2));
@@ -118,6 +132,14 @@ void BM_Decode(benchmark::State& state) {
   auto x = make_x(cols);
   std::vector<float> y(static_cast<size_t>(rows));
   ops::ThreadPool& pool = pool_for(threads);
+  if (state.range(4) == 1) {
+    for (Copy& c : set.copies) {
+      if (!use_tiles(c, pool)) {
+        state.SkipWithError("no Tiles16 form or kernel here");
+        return;
+      }
+    }
+  }
   size_t i = 0;
   for (auto _ : state) {
     ops::linear(set.copies[i].w, x.data(), 1, y.data(), pool);
@@ -138,6 +160,10 @@ void BM_DecodeHot(benchmark::State& state) {
   auto x = make_x(cols);
   std::vector<float> y(static_cast<size_t>(rows));
   ops::ThreadPool& pool = pool_for(static_cast<int>(state.range(3)));
+  if (state.range(4) == 1 && !use_tiles(set.copies[0], pool)) {
+    state.SkipWithError("no Tiles16 form or kernel here");
+    return;
+  }
   for (auto _ : state) {
     ops::linear(set.copies[0].w, x.data(), 1, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
@@ -172,6 +198,7 @@ void BM_Prefill(benchmark::State& state) {
 void BM_Llama1BDecodeLinears(benchmark::State& state) {
   const int bits = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
+  const bool tiles = state.range(2) == 1;
   struct Shape {
     int64_t rows, cols;
   };
@@ -203,14 +230,18 @@ void BM_Llama1BDecodeLinears(benchmark::State& state) {
     c.w.scale_type = ops::ScaleType::F16;
     mats.push_back(std::move(c));
   }
+  ops::ThreadPool& pool = pool_for(threads);
   for (auto& c : mats) {
     c.w.data = c.data.data();
     c.w.scales = c.scales.data();
     c.w.biases = c.biases.data();
+    if (tiles && !use_tiles(c, pool)) {
+      state.SkipWithError("no Tiles16 form or kernel here");
+      return;
+    }
   }
   auto x = make_x(8192);
   std::vector<float> y(128256);
-  ops::ThreadPool& pool = pool_for(threads);
   for (auto _ : state) {
     for (auto& c : mats) ops::linear(c.w, x.data(), 1, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
@@ -252,28 +283,34 @@ BENCHMARK(BM_ReadBandwidth)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PoolDispatch)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Decode)
-    ->ArgNames({"rows", "cols", "bits", "threads"})
-    ->ArgsProduct({{2048}, {2048}, {4, 8}, {1, 2}})
-    ->ArgsProduct({{8192}, {2048}, {4, 8}, {1, 2}})
-    ->ArgsProduct({{2048}, {8192}, {4, 8}, {1, 2}})
-    ->ArgsProduct({{128256}, {2048}, {4}, {1, 2}})
+    ->ArgNames({"rows", "cols", "bits", "threads", "layout"})
+    ->ArgsProduct({{2048}, {2048}, {4, 8}, {1, 2}, {0}})
+    ->ArgsProduct({{8192}, {2048}, {4, 8}, {1, 2}, {0}})
+    ->ArgsProduct({{2048}, {8192}, {4, 8}, {1, 2}, {0}})
+    ->ArgsProduct({{128256}, {2048}, {4}, {1, 2}, {0, 1}})
     // Qwen2.5-0.5B's gate/up and down: 896 = 14 groups of 64, 4864 = 76, group counts that
     // are not a multiple of 8.
-    ->ArgsProduct({{4864}, {896}, {4, 8}, {1, 2}})
-    ->ArgsProduct({{896}, {4864}, {4, 8}, {1, 2}})
-    ->ArgsProduct({{2048}, {2048}, {2, 3, 5, 6}, {2}})
-    ->ArgsProduct({{2048}, {2048}, {0, 1, 32}, {1, 2}})
+    ->ArgsProduct({{4864}, {896}, {4, 8}, {1, 2}, {0}})
+    ->ArgsProduct({{896}, {4864}, {4, 8}, {1, 2}, {0}})
+    ->ArgsProduct({{2048}, {2048}, {2, 3, 5, 6}, {2}, {0}})
+    ->ArgsProduct({{2048}, {2048}, {0, 1, 32}, {1, 2}, {0}})
+    // Tiles16 on the other Llama-1B shapes
+    ->ArgsProduct({{2048, 8192}, {2048}, {4}, {1, 2}, {1}})
+    ->ArgsProduct({{2048}, {8192}, {4}, {1, 2}, {1}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Llama1BDecodeLinears)
-    ->ArgNames({"bits", "threads"})
-    ->ArgsProduct({{4, 8}, {1, 2}})
+    ->ArgNames({"bits", "threads", "layout"})
+    ->ArgsProduct({{4, 8}, {1, 2}, {0}})
+    ->ArgsProduct({{4}, {1, 2}, {1}})  // Tiles16
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeHot)
-    ->ArgNames({"rows", "cols", "bits", "threads"})
-    ->ArgsProduct({{256}, {2048}, {2, 3, 4, 5, 6, 8}, {1}})
-    ->ArgsProduct({{256}, {896}, {4, 8}, {1}})  // 14 groups a row
+    ->ArgNames({"rows", "cols", "bits", "threads", "layout"})
+    ->ArgsProduct({{256}, {2048}, {2, 3, 4, 5, 6, 8}, {1}, {0}})
+    ->ArgsProduct({{256}, {896}, {4, 8}, {1}, {0}})  // 14 groups a row
+    ->ArgsProduct({{256}, {2048, 896}, {4}, {1}, {1}})  // Tiles16
+    ->ArgsProduct({{64}, {8192}, {4}, {1}, {0, 1}})     // down_proj's rows
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Prefill)

@@ -27,6 +27,7 @@ struct GenerateArgs {
   std::optional<int> logprobs;
   bool json = false;
   bool no_mmap = false;
+  bool repack = false;
   std::optional<std::string> cache_dir;
   std::optional<std::string> kv_type;
 };
@@ -49,6 +50,7 @@ void run_generate(const GenerateArgs& a) {
   if (!a.stop.empty()) config.set(ModelParameter::STOP, a.stop);
   if (a.cache_dir) config.set(ModelParameter::CACHE_DIR, *a.cache_dir);
   if (a.no_mmap) config.set("use_mmap", false);
+  if (a.repack) config.set("repack_weights", true);
   if (a.kv_type) config.set("kv_cache_type", *a.kv_type);
   auto llm = create_llm("mlx", config);
 
@@ -126,6 +128,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_flag("--json", a->json, "Print one JSON object instead of streaming text");
   cmd->add_flag("--no-mmap", a->no_mmap,
                 "Read the weights into memory (huge pages) instead of mapping the files");
+  cmd->add_flag("--repack", a->repack,
+                "Repack 4-bit weights at load for faster decoding (AVX-512 VNNI CPUs; one copy "
+                "still, a longer load)");
   cmd->add_option("--kv-type", a->kv_type,
                   "KV cache element type: f32 (default) or f16 (half the memory and the bytes "
                   "decoding reads from it)");

@@ -32,6 +32,14 @@ struct SequenceChunk {
   float* last_logits = nullptr;
 };
 
+// What Model::tile_weights did.
+struct TilingReport {
+  int matrices = 0;         // matrices repacked (a tied embedding and LM head count once)
+  std::size_t bytes = 0;    // their bytes (the same before and after)
+  std::size_t released = 0; // bytes of the files' pages given back after repacking
+  double seconds = 0.0;
+};
+
 class Model {
  public:
   // Reads config.json and the safetensors weights of `folder`; validates every tensor's
@@ -49,6 +57,13 @@ class Model {
   const ModelConfig* config() const { return config_.get(); }
   const ModelWeights& weights() const { return weights_; }
   std::size_t weight_bytes() const { return weights_.weight_bytes; }
+
+  // Repacks every matrix that has a Tiles16 form (4-bit; ops/tiled_weights.hpp) into one
+  // anonymous buffer in 2 MiB pages, then gives back the weight files' pages they came from, so
+  // the model still holds one copy of its weights. Only where this CPU has the Tiles16 decode
+  // kernel (ops::tiled_decode_supported()); elsewhere it changes nothing. Not thread-safe: call
+  // before the model is shared. Throws ModelLoadingError when the buffer cannot be allocated.
+  TilingReport tile_weights(ops::ThreadPool& pool);
 
   // A cache for one sequence of at most `capacity` tokens, its keys and values stored as `type`.
   KVCache make_cache(int64_t capacity, ops::KVType type = ops::KVType::F32) const;

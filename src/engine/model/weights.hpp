@@ -37,6 +37,8 @@ struct ModelWeights {
   std::vector<std::span<const std::byte>> images;
   // Keeps the memory the views point into alive (the mmapped files, or test buffers).
   std::shared_ptr<const void> storage;
+  // The repacked (Tiles16) matrices' memory, when Model::tile_weights made any.
+  std::shared_ptr<const void> tiled_storage;
 };
 
 }  // namespace abstractllm::engine::model

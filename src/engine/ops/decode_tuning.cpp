@@ -22,6 +22,10 @@ std::atomic<int64_t>& prefetch_bytes() {
   static std::atomic<int64_t> v{env_or("ABSTRACTLLM_PREFETCH_BYTES", 8192, 0)};
   return v;
 }
+std::atomic<int64_t>& tiled_prefetch_bytes() {
+  static std::atomic<int64_t> v{env_or("ABSTRACTLLM_TILED_PREFETCH_BYTES", 0, 0)};
+  return v;
+}
 std::atomic<int64_t>& blocks_per_thread() {
   static std::atomic<int64_t> v{env_or("ABSTRACTLLM_DECODE_BLOCKS", 4, 1)};
   return v;
@@ -31,7 +35,8 @@ std::atomic<int64_t>& blocks_per_thread() {
 
 DecodeTuning decode_tuning() noexcept {
   return {prefetch_bytes().load(std::memory_order_relaxed),
-          blocks_per_thread().load(std::memory_order_relaxed)};
+          blocks_per_thread().load(std::memory_order_relaxed),
+          tiled_prefetch_bytes().load(std::memory_order_relaxed)};
 }
 
 void set_decode_tuning(const DecodeTuning& tuning) {
@@ -45,7 +50,13 @@ void set_decode_tuning(const DecodeTuning& tuning) {
                                 "decode tuning: blocks_per_thread must be >= 1, got " +
                                     std::to_string(tuning.blocks_per_thread));
   }
+  if (tuning.tiled_prefetch_bytes < 0) {
+    throw InvalidParameterError("tiled_prefetch_bytes",
+                                "decode tuning: tiled_prefetch_bytes must be >= 0, got " +
+                                    std::to_string(tuning.tiled_prefetch_bytes));
+  }
   prefetch_bytes().store(tuning.prefetch_bytes, std::memory_order_relaxed);
+  tiled_prefetch_bytes().store(tuning.tiled_prefetch_bytes, std::memory_order_relaxed);
   blocks_per_thread().store(tuning.blocks_per_thread, std::memory_order_relaxed);
 }
 

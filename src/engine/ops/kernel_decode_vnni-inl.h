@@ -57,9 +57,10 @@ constexpr int kTwoPassLevels = 127 * 256;
 
 #if ALLM_X86_AVX512
 
-// Splits one token's activations (cols values) per group into q1 and q2 (chunk order), with
+// Splits one token's activations (cols values) per group into q1 and q2 (chunk order; with
+// kTiles, the Tiles16 order: each eight values' four even ones, then their four odd ones), with
 // dx[g] = d_g / 256 (the factor of 256 * S1 + S2) and xsum[g] the exact float sum.
-template <int kBits, int kGroup>
+template <int kBits, int kGroup, bool kTiles = false>
 void QuantizeTwoPassInt8(const float* x, int64_t cols, int8_t* q1, int8_t* q2, float* dx,
                          float* xsum) {
   namespace hn = hwy::HWY_NAMESPACE;
@@ -86,6 +87,14 @@ void QuantizeTwoPassInt8(const float* x, int64_t cols, int8_t* q1, int8_t* q2, f
       b = hn::IfThenElse(carry, hn::Sub(b, hn::Set(df, 256.0f)), b);
       hn::Store(hn::ConvertTo(di, a), di, a_buf + c);
       hn::Store(hn::ConvertTo(di, b), di, b_buf + c);
+    }
+    if constexpr (kTiles) {
+      for (int i = 0; i < kGroup; ++i) {  // value i goes to 8 (i / 8) + 4 (i % 2) + (i % 8) / 2
+        const int o = g * kGroup + (i & ~7) + 4 * (i & 1) + ((i & 7) >> 1);
+        q1[o] = static_cast<int8_t>(a_buf[i]);
+        q2[o] = static_cast<int8_t>(b_buf[i]);
+      }
+      continue;
     }
     if constexpr (kBits == 8) {  // one value per byte: natural order
       for (int i = 0; i < kGroup; ++i) {
@@ -329,7 +338,7 @@ bool UsesVnniDecode(const WeightMatrix& w) {
 bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                         ThreadPool& pool) {
   const WeightMatrix& w0 = *ws[0];
-  if (!UsesVnniDecode(w0)) return false;
+  if (!UsesVnniDecode(w0) || w0.layout != WeightLayout::Rows) return false;
   auto run = [&]<int kBits, int kGroup>() {
     const int64_t cols = w0.cols, groups = cols / kGroup;
     thread_local hwy::AlignedFreeUniquePtr<int8_t[]> q_buf;

@@ -133,24 +133,26 @@ T* AlignedScratch(hwy::AlignedFreeUniquePtr<T[]>& buf, size_t& size, int64_t n) 
 // afresh; at the machine's upper bandwidth level fewer, longer streams won (Llama-1B 4-bit,
 // two threads, sampled between bandwidth probes: 16 blocks a thread 57 %, 4 blocks 63 % of the
 // roofline; docs/performance.md, "Blocks per thread").
+// With unit > 1 (tiled weights: every matrix's rows a multiple of it), blocks start and end on
+// multiples of unit rows.
 template <class Fn>
 void ParallelDecodeRows(const WeightMatrix* const* ws, int n, int64_t row_bytes, ThreadPool& pool,
-                        Fn&& fn) {
-  int64_t total = 0;
-  for (int i = 0; i < n; ++i) total += ws[i]->rows;
-  const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes, 1));
+                        Fn&& fn, int64_t unit = 1) {
+  int64_t total = 0;  // in units
+  for (int i = 0; i < n; ++i) total += ws[i]->rows / unit;
+  const int64_t min_units = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_bytes * unit, 1));
   const int64_t target = std::max<int64_t>(1, total / (static_cast<int64_t>(pool.size()) *
                                                         detail::decode_blocks_per_thread()));
-  pool.parallel_for_grain(total, std::max(min_rows, target), [&](int64_t b, int64_t e) {
-    int64_t first = 0;  // index of matrix i's row 0 in the range
+  pool.parallel_for_grain(total, std::max(min_units, target), [&](int64_t b, int64_t e) {
+    int64_t first = 0;  // index of matrix i's first unit in the range
     for (int i = 0; i < n && b < e; ++i) {
-      const int64_t rows = ws[i]->rows;
-      if (b < first + rows) {
-        const int64_t stop = std::min(e, first + rows);
-        fn(i, b - first, stop - first);
+      const int64_t units = ws[i]->rows / unit;
+      if (b < first + units) {
+        const int64_t stop = std::min(e, first + units);
+        fn(i, (b - first) * unit, (stop - first) * unit);
         b = stop;
       }
-      first += rows;
+      first += units;
     }
   });
 }

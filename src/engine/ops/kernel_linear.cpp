@@ -35,6 +35,7 @@
 #include <hwy/highway.h>
 
 #include "engine/ops/kernel_affine_int8-inl.h"
+#include "engine/ops/kernel_decode_tiles-inl.h"
 #include "engine/ops/kernel_decode_vnni-inl.h"
 #include "engine/ops/kernel_helpers-inl.h"
 #include "engine/ops/kernel_prefill-inl.h"
@@ -515,6 +516,13 @@ bool LinearGroupImpl(const WeightMatrix* const* ws, float* const* ys, int n, con
       w0, [&]<int B, int G>() { DecodeAffineGroup<B, G>(ws, ys, n, x, pool); });
 }
 
+bool DecodeTilesImpl(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                     ThreadPool& pool) {
+  return DecodeTilesGroup(ws, ys, n, x, pool);
+}
+
+bool HasTiledDecodeImpl() { return HasTiledDecode(); }
+
 // Levels the activations are rounded to (see activation_levels in kernel_linear.hpp).
 int ActivationLevelsImpl(const WeightMatrix& w, int64_t n_tokens) {
   if (UsesInt8Activations(w)) return 127;
@@ -534,6 +542,15 @@ namespace abstractllm::engine::ops::kernels {
 HWY_EXPORT(LinearImpl);
 HWY_EXPORT(ActivationLevelsImpl);
 HWY_EXPORT(LinearGroupImpl);
+HWY_EXPORT(DecodeTilesImpl);
+HWY_EXPORT(HasTiledDecodeImpl);
+
+bool try_decode_tiles(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                      ThreadPool& pool) {
+  return HWY_DYNAMIC_DISPATCH(DecodeTilesImpl)(ws, ys, n, x, pool);
+}
+
+bool has_tiled_decode() { return HWY_DYNAMIC_DISPATCH(HasTiledDecodeImpl)(); }
 
 bool try_linear_group(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                       int64_t n_tokens, ThreadPool& pool) {

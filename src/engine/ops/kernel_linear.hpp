@@ -16,6 +16,12 @@ bool try_linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
 bool try_linear_group(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                       int64_t n_tokens, ThreadPool& pool);
 
+// Decode (one token) of Tiles16 matrices (tiled_weights.hpp) sharing x, in one parallel region;
+// false when this CPU has no Tiles16 kernel (has_tiled_decode) or they are not alike.
+bool try_decode_tiles(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
+                      ThreadPool& pool);
+bool has_tiled_decode();
+
 // How finely the kernel chosen on this CPU rounds the activations for this matrix and token
 // count: 0 = not at all (float arithmetic), otherwise L levels per sign per weight group
 // (step max|x_g| / L): 32767 for the int16 decode kernels, 127 for the int8 4-bit kernels.

@@ -10,6 +10,7 @@
 #include "abstractllm/errors.hpp"
 #include "engine/ops/kernel_common.hpp"
 #include "engine/ops/kernel_linear.hpp"
+#include "engine/ops/tiled_weights.hpp"
 
 namespace abstractllm::engine::ops {
 namespace detail {
@@ -41,6 +42,14 @@ void validate(const WeightMatrix& w) {
   if (w.scales == nullptr || w.biases == nullptr) {
     throw InvalidParameterError("scales/biases", "linear: affine weight needs scales and biases");
   }
+  if (w.layout == WeightLayout::Tiles16 &&
+      (w.bits != 4 || w.rows % kTileRows != 0 || w.scale_type == ScaleType::F32)) {
+    throw InvalidParameterError("layout",
+                                "linear: a Tiles16 matrix must be 4-bit with f16/bf16 scales and "
+                                "rows a multiple of 16, got " +
+                                    std::to_string(w.bits) + "-bit, " + std::to_string(w.rows) +
+                                    " rows");
+  }
 }
 
 }  // namespace detail
@@ -71,6 +80,7 @@ void dequantize_row(const WeightMatrix& w, int64_t row, float* out) {
     case WeightFormat::Affine:
       break;
   }
+  if (w.layout == WeightLayout::Tiles16) return dequantize_tiled_row(w, row, out);
   const int64_t row_bytes = detail::affine_row_bytes(cols, w.bits);
   const uint8_t* src = static_cast<const uint8_t*>(w.data) + row * row_bytes;
   const int64_t groups = cols / w.group_size;
@@ -125,11 +135,47 @@ void linear_fallback(const WeightMatrix& w, const float* x, int64_t n_tokens, fl
   });
 }
 
+// A Tiles16 matrix where no kernel reads it (prefill; decode without the tiled kernel): blocks
+// of rows untiled into scratch (~4 MiB of weights at a time, so no second copy of the matrix),
+// each multiplied by the Rows kernels into a block of outputs that is then scattered into y.
+void linear_untiled(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                    ThreadPool& pool) {
+  const int64_t row_bytes = w.cols / 2, groups = w.cols / w.group_size;
+  const int64_t chunk = std::min(
+      w.rows, std::max(kTileRows, (int64_t{4} << 20) / row_bytes / kTileRows * kTileRows));
+  std::vector<uint8_t> data(static_cast<size_t>(chunk * row_bytes));
+  std::vector<uint16_t> scales(static_cast<size_t>(chunk * groups));
+  std::vector<uint16_t> biases(static_cast<size_t>(chunk * groups));
+  std::vector<float> out(static_cast<size_t>(n_tokens * chunk));
+  for (int64_t r0 = 0; r0 < w.rows; r0 += chunk) {
+    const int64_t n = std::min(chunk, w.rows - r0);
+    untile_rows(w, r0, n, data.data(), scales.data(), biases.data());
+    WeightMatrix part = w;
+    part.layout = WeightLayout::Rows;
+    part.rows = n;
+    part.data = data.data();
+    part.scales = scales.data();
+    part.biases = biases.data();
+    if (!kernels::try_linear(part, x, n_tokens, out.data(), pool)) {
+      linear_fallback(part, x, n_tokens, out.data(), pool);
+    }
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      std::copy_n(out.data() + t * n, n, y + t * w.rows + r0);
+    }
+  }
+}
+
 }  // namespace
 
 void linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
   detail::validate(w);
   if (n_tokens <= 0) return;
+  if (w.layout == WeightLayout::Tiles16) {
+    const WeightMatrix* ws[1] = {&w};
+    float* ys[1] = {y};
+    if (n_tokens == 1 && kernels::try_decode_tiles(ws, ys, 1, x, pool)) return;
+    return linear_untiled(w, x, n_tokens, y, pool);
+  }
   if (kernels::try_linear(w, x, n_tokens, y, pool)) return;
   linear_fallback(w, x, n_tokens, y, pool);
 }
@@ -146,6 +192,17 @@ void linear_group(std::span<const WeightMatrix* const> ws, const float* x, int64
   }
   for (const WeightMatrix* w : ws) detail::validate(*w);
   if (n_tokens <= 0 || ws.empty()) return;
+  const bool tiled = std::any_of(ws.begin(), ws.end(), [](const WeightMatrix* w) {
+    return w->layout == WeightLayout::Tiles16;
+  });
+  if (tiled) {
+    if (n_tokens == 1 && kernels::try_decode_tiles(ws.data(), ys.data(),
+                                                   static_cast<int>(ws.size()), x, pool)) {
+      return;
+    }
+    for (size_t i = 0; i < ws.size(); ++i) linear(*ws[i], x, n_tokens, ys[i], pool);
+    return;
+  }
   if (kernels::try_linear_group(ws.data(), ys.data(), static_cast<int>(ws.size()), x, n_tokens,
                                 pool)) {
     return;

@@ -20,6 +20,11 @@ namespace abstractllm::engine::ops {
 enum class WeightFormat { F32, F16, BF16, Affine };
 enum class ScaleType { F32, F16, BF16 };
 
+// Where an affine matrix's bytes are. Rows: as MLX stores them (above), straight from the file.
+// Tiles16: repacked at load for decoding (tiled_weights.hpp; 4-bit, f16/bf16 scales, rows a
+// multiple of 16): sixteen rows' groups interleaved with their scales and biases, one stream.
+enum class WeightLayout { Rows, Tiles16 };
+
 struct WeightMatrix {
   WeightFormat format = WeightFormat::F32;
   int64_t rows = 0;            // output features
@@ -31,6 +36,9 @@ struct WeightMatrix {
   ScaleType scale_type = ScaleType::F16;
   const void* scales = nullptr;  // [rows][cols / group_size]
   const void* biases = nullptr;  // [rows][cols / group_size]
+  // Tiles16: data holds the weights, scales and biases together; scales and biases point to
+  // it too (unused).
+  WeightLayout layout = WeightLayout::Rows;
 };
 
 // y: n_tokens x rows, row-major. x: n_tokens x cols, row-major.

@@ -28,6 +28,7 @@ std::shared_ptr<LoadedModel> LoadedModel::from_parts(std::unique_ptr<model::Mode
   } else {
     m->pool_ = &ops::ThreadPool::global();
   }
+  if (options.repack_weights) m->tiling_ = m->model_->tile_weights(*m->pool_);
   // EOS ids: config.json + generation_config.json (merged by ModelConfig) + the tokenizer's.
   if (const ModelConfig* c = m->model_->config()) {
     for (int64_t id : c->eos_token_ids) m->eos_ids_.push_back(static_cast<int32_t>(id));

@@ -22,6 +22,9 @@ struct LoadOptions {
   bool allow_missing_tokenizer = false;
   // Map the weight files (default) or read them into memory in huge pages (see FileLoad).
   FileLoad weights = FileLoad::Map;
+  // Repack the 4-bit matrices for decoding at load (model::Model::tile_weights): a faster
+  // decode, one copy of the weights still, the load slower by the repacking. Off by default.
+  bool repack_weights = false;
 };
 
 class LoadedModel {
@@ -55,6 +58,8 @@ class LoadedModel {
   std::vector<int32_t> eos_token_ids() const;
 
   const model::Model& model() const { return *model_; }
+  // What repacking did at load (all zero when it was off or found nothing to repack).
+  const model::TilingReport& tiling() const { return tiling_; }
   ops::ThreadPool& pool() const { return *pool_; }
 
  private:
@@ -66,6 +71,7 @@ class LoadedModel {
   std::unique_ptr<ops::ThreadPool> own_pool_;
   ops::ThreadPool* pool_ = nullptr;
   std::vector<int32_t> eos_ids_;
+  model::TilingReport tiling_;
 };
 
 }  // namespace abstractllm::engine

@@ -19,6 +19,7 @@
 #include "engine/io/model_config.hpp"
 #include "engine/model/model.hpp"
 #include "engine/model/spec_from_config.hpp"
+#include "engine/ops/tiled_weights.hpp"
 
 namespace fs = std::filesystem;
 using abstractllm::engine::ModelConfig;
@@ -65,14 +66,22 @@ TEST(ReferenceModels, FixturesArePresent) {
   EXPECT_EQ(fixture_names(true).size(), 10u) << "config.v4.json missing under " << kRoot;
 }
 
-// Teacher-forced run of one fixture's reference prompts with a KV cache of `kv_type`.
-void check_against_reference(const std::string& name, abstractllm::engine::ops::KVType kv_type) {
+// Teacher-forced run of one fixture's reference prompts with a KV cache of `kv_type`; with
+// `repack`, on the model's 4-bit matrices repacked for decoding (Model::tile_weights).
+void check_against_reference(const std::string& name, abstractllm::engine::ops::KVType kv_type,
+                             bool repack = false) {
   const fs::path dir = kRoot / name;
   const bool quantized = name.find("-q") != std::string::npos;
   const double tol = quantized ? 5e-2 : 1e-2;
   const nlohmann::json ref = read_json(dir / "reference.json");
   auto model = Model::load(dir);
   abstractllm::engine::ops::ThreadPool pool(2);
+  if (repack) {
+    if (!abstractllm::engine::ops::tiled_decode_supported()) {
+      GTEST_SKIP() << "this CPU has no Tiles16 decode kernel";
+    }
+    ASSERT_GT(model->tile_weights(pool).matrices, 0) << name << ": nothing was repacked";
+  }
   const int64_t vocab = model->spec().vocab;
 
   double worst_logprob = 0, worst_logit = 0;
@@ -124,6 +133,14 @@ TEST_P(ReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
 // A half-precision KV cache (keys and values rounded to f16) stays within the same tolerances.
 TEST_P(ReferenceModel, HalfPrecisionKvCacheStaysWithinTolerance) {
   check_against_reference(GetParam(), abstractllm::engine::ops::KVType::F16);
+}
+
+// The 4-bit fixtures with their matrices repacked (the decode kernel that reads them, and
+// prefill through the untiled blocks) stay within the same tolerances.
+class RepackedReferenceModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RepackedReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
+  check_against_reference(GetParam(), abstractllm::engine::ops::KVType::F32, true);
 }
 
 TEST_P(ReferenceModel, RopeTablesMatchTransformers) {
@@ -196,6 +213,14 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceModel, ::testing::ValuesIn(fixture_names()),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, RepackedReferenceModel, ::testing::ValuesIn([] {
+                           std::vector<std::string> q4;
+                           for (const auto& n : fixture_names()) {
+                             if (n.find("-q4") != std::string::npos) q4.push_back(n);
+                           }
+                           return q4;
+                         }()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(Fixtures, LegacyConfig, ::testing::ValuesIn(fixture_names(true)),
                          param_name);

@@ -13,6 +13,8 @@
 #include "engine/ops/kernel_common.hpp"
 #include "engine/ops/linear.hpp"
 #include "engine/ops/thread_pool.hpp"
+#include "engine/ops/tiled_weights.hpp"
+#include "linear_checks.hpp"
 
 namespace ops = abstractllm::engine::ops;
 
@@ -36,6 +38,9 @@ TEST(DecodeTuning, SetIsWhatTheKernelsRead) {
   ops::set_decode_tuning({0, 1});  // no look-ahead, one block per thread: both allowed
   EXPECT_EQ(ops::detail::prefetch_distance(), 0);
   EXPECT_EQ(ops::detail::decode_blocks_per_thread(), 1);
+  EXPECT_EQ(ops::decode_tuning().tiled_prefetch_bytes, 0);
+  ops::set_decode_tuning({8192, 4, 2048});
+  EXPECT_EQ(ops::decode_tuning().tiled_prefetch_bytes, 2048);
 }
 
 TEST(DecodeTuning, RefusesBadValuesByName) {
@@ -52,6 +57,12 @@ TEST(DecodeTuning, RefusesBadValuesByName) {
     FAIL() << "zero blocks accepted";
   } catch (const abstractllm::InvalidParameterError& e) {
     EXPECT_EQ(e.parameter(), "blocks_per_thread");
+  }
+  try {
+    ops::set_decode_tuning({8192, 4, -64});
+    FAIL() << "negative tiled prefetch accepted";
+  } catch (const abstractllm::InvalidParameterError& e) {
+    EXPECT_EQ(e.parameter(), "tiled_prefetch_bytes");
   }
   EXPECT_EQ(ops::decode_tuning().prefetch_bytes, before.prefetch_bytes);  // nothing half-set
   EXPECT_EQ(ops::decode_tuning().blocks_per_thread, before.blocks_per_thread);
@@ -97,6 +108,32 @@ TEST(DecodeTuning, ResultsDoNotDependOnTheSettings) {
         EXPECT_EQ(0, std::memcmp(first.data(), y.data(), y.size() * sizeof(float)))
             << bits << "-bit, prefetch " << t.prefetch_bytes << ", blocks " << t.blocks_per_thread;
       }
+    }
+  }
+}
+
+// The same for the Tiles16 kernel and its own prefetch distance.
+TEST(DecodeTuning, TiledResultsDoNotDependOnTheSettings) {
+  RestoreTuning restore;
+  std::mt19937 rng(6);
+  ops::ThreadPool pool(3);
+  auto s = linear_checks::make_affine(304, 512, 4, 64, ops::ScaleType::F16, rng);
+  std::vector<uint8_t> buffer(static_cast<size_t>(ops::tiled_bytes(s.w) + 64));
+  uint8_t* p = buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64;
+  const ops::WeightMatrix t = ops::tile(s.w, p, pool);
+  const auto x = linear_checks::random_x(512, rng);
+  std::vector<float> first;
+  for (ops::DecodeTuning tuning : {ops::DecodeTuning{8192, 4, 0}, ops::DecodeTuning{8192, 1, 64},
+                                   ops::DecodeTuning{8192, 16, 8192}}) {
+    ops::set_decode_tuning(tuning);
+    std::vector<float> y(304);
+    ops::linear(t, x.data(), 1, y.data(), pool);
+    if (first.empty()) {
+      first = y;
+    } else {
+      EXPECT_EQ(0, std::memcmp(first.data(), y.data(), y.size() * sizeof(float)))
+          << "tiled prefetch " << tuning.tiled_prefetch_bytes << ", blocks "
+          << tuning.blocks_per_thread;
     }
   }
 }
