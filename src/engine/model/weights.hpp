@@ -32,8 +32,9 @@ struct ModelWeights {
   std::vector<float> final_norm;
   std::vector<LayerWeights> layers;
   std::size_t weight_bytes = 0;  // the weight files' tensor bytes (mapped or read)
-  // The memory of each weight file (mapped or read; empty for hand-built models): where the
-  // bench looks for how the weights are paged.
+  // The memory of each weight file (mapped or read; empty for hand-built models), then the
+  // repacked matrices' buffer when there is one: where the bench looks for how the weights are
+  // paged.
   std::vector<std::span<const std::byte>> images;
   // Keeps the memory the views point into alive (the mmapped files, or test buffers).
   std::shared_ptr<const void> storage;

@@ -523,6 +523,11 @@ bool DecodeTilesImpl(const WeightMatrix* const* ws, float* const* ys, int n, con
 
 bool HasTiledDecodeImpl() { return HasTiledDecode(); }
 
+bool PrefillTilesImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                      ThreadPool& pool) {
+  return w.layout == WeightLayout::Tiles16 && PrefillVnni(w, x, n_tokens, y, pool);
+}
+
 // Levels the activations are rounded to (see activation_levels in kernel_linear.hpp).
 int ActivationLevelsImpl(const WeightMatrix& w, int64_t n_tokens) {
   if (UsesInt8Activations(w)) return 127;
@@ -544,6 +549,12 @@ HWY_EXPORT(ActivationLevelsImpl);
 HWY_EXPORT(LinearGroupImpl);
 HWY_EXPORT(DecodeTilesImpl);
 HWY_EXPORT(HasTiledDecodeImpl);
+HWY_EXPORT(PrefillTilesImpl);
+
+bool try_prefill_tiles(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                       ThreadPool& pool) {
+  return HWY_DYNAMIC_DISPATCH(PrefillTilesImpl)(w, x, n_tokens, y, pool);
+}
 
 bool try_decode_tiles(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                       ThreadPool& pool) {

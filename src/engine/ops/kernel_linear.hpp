@@ -21,6 +21,10 @@ bool try_linear_group(const WeightMatrix* const* ws, float* const* ys, int n, co
 bool try_decode_tiles(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                       ThreadPool& pool);
 bool has_tiled_decode();
+// Prefill (n_tokens > 1) of a Tiles16 matrix read in place (the AVX512-VNNI prefill kernel);
+// false where that kernel is missing.
+bool try_prefill_tiles(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                       ThreadPool& pool);
 
 // How finely the kernel chosen on this CPU rounds the activations for this matrix and token
 // count: 0 = not at all (float arithmetic), otherwise L levels per sign per weight group

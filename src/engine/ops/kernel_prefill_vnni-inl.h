@@ -16,7 +16,8 @@
 //
 // Layout, as in the float GEMM (BLIS style, columns packed kPackCols at a time, k in blocks of
 // kKc): weights unpacked once per call into int16 (2/4/8 bits in the permuted order of
-// UnpackGroupPermuted, 3/5/6 bits in the natural one), two adjacent values per 32-bit lane, k-major panels of MR = 32 rows
+// UnpackGroupPermuted, 3/5/6 bits in the natural one), two adjacent values per 32-bit lane, k-major
+// panels of MR = 32 rows
 // ([k/2][32] int32: two zmm per k pair); tokens quantized into panels of kVnniNR = 8 tokens
 // ([k/2][8] int32, broadcast one pair at a time), with their d and xsum per group. The
 // micro-kernel keeps 2 x 8 int32 accumulators for one group, then adds them into the float
@@ -33,6 +34,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 #if HWY_ARCH_X86
 #include <immintrin.h>
@@ -41,6 +43,7 @@
 #include "engine/ops/kernel_helpers-inl.h"
 #include "engine/ops/kernel_prefill-inl.h"
 #include "engine/ops/thread_pool.hpp"
+#include "engine/ops/tiled_weights.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace abstractllm::engine::ops::kernels {
@@ -160,6 +163,49 @@ void UnpackRowsOddInt16(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0
   }
 }
 
+// The same for a Tiles16 matrix (4-bit, tiled_weights.hpp): each row's group gathered from its
+// tile's slices (four bytes each) into the Rows layout, then unpacked as UnpackRowsInt16 does.
+// Prefill reads the tiles in place: no untiled copy of the matrix.
+template <int kGroup>
+void UnpackRowsInt16Tiles(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
+                          int16_t* out) {
+  const ChunkTag<4, kGroup> d16;
+  HWY_ALIGN uint16_t packed[kGroup / 4];  // one group of one row: kGroup / 2 bytes
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = r0 + i, lane = r % kTileRows;
+    auto* o = reinterpret_cast<uint16_t*>(out + i * cn);
+    for (int64_t g = 0; g < cn / kGroup; ++g) {
+      const uint8_t* b = base + tiled_group_offset(w, r / kTileRows, c0 / kGroup + g) + 4 * lane;
+      auto* dst = reinterpret_cast<uint8_t*>(packed);
+      for (int k = 0; k < kGroup / 8; ++k) std::memcpy(dst + 4 * k, b + 64 * k, 4);
+      UnpackGroupPermuted<4, kGroup>(d16, packed, o + g * kGroup);
+    }
+  }
+}
+
+// gn scales and biases of row r from group g0 on, as floats, in either layout.
+void RowScalesBiases(const WeightMatrix& w, int64_t r, int64_t g0, int64_t gn, float* scales,
+                     float* biases) {
+  if (w.layout == WeightLayout::Rows) {
+    const int64_t off = r * (w.cols / w.group_size) + g0;
+    ToFloat(w.scale_type, w.scales, off, gn, scales);
+    ToFloat(w.scale_type, w.biases, off, gn, biases);
+    return;
+  }
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  const int64_t lane = r % kTileRows;
+  for (int64_t g = 0; g < gn; ++g) {
+    const uint8_t* sb = base + tiled_group_offset(w, r / kTileRows, g0 + g) + 8 * w.group_size;
+    uint16_t s, b;
+    std::memcpy(&s, sb + 2 * lane, 2);
+    std::memcpy(&b, sb + 32 + 2 * lane, 2);
+    const bool f16 = w.scale_type == ScaleType::F16;
+    scales[g] = f16 ? detail::f16_to_f32(s) : detail::bf16_to_f32(s);
+    biases[g] = f16 ? detail::f16_to_f32(b) : detail::bf16_to_f32(b);
+  }
+}
+
 using RowsInt16Fn = void (*)(const WeightMatrix&, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                              int16_t* out);
 
@@ -176,9 +222,8 @@ struct VnniTokens {
 // Quantizes token panel p (tokens NR*p.. , zeros past n_tokens) of columns [s0, s0 + sn) into
 // `out`, per group, in the weights' order, two values per lane: perm[i] is the natural index
 // (within its group) of the value at position i (ColumnOrder::source).
-void PackTokenPanelVnni(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
-                        int64_t p, int64_t s0, int64_t sn, int64_t kc, const int32_t* perm,
-                        VnniTokens out) {
+void PackTokenPanelVnni(const float* x, int64_t n_tokens, int64_t cols, int64_t group, int64_t p,
+                        int64_t s0, int64_t sn, int64_t kc, const int32_t* perm, VnniTokens out) {
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
@@ -265,9 +310,7 @@ void PrefillGemmVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, fl
         std::fill(sp, sp + 2 * nq * gn * MR, 0.0f);
         row_sb.resize(static_cast<size_t>(2 * gn));
         for (int64_t i = 0; i < nr; ++i) {
-          const int64_t off = (r0 + i) * (cols / group) + k0 / group;
-          ToFloat(w.scale_type, w.scales, off, gn, row_sb.data());
-          ToFloat(w.scale_type, w.biases, off, gn, row_sb.data() + gn);
+          RowScalesBiases(w, r0 + i, k0 / group, gn, row_sb.data(), row_sb.data() + gn);
           const int64_t qi = i / MR, ii = i % MR;
           for (int64_t g = 0; g < gn; ++g) {
             sp[(qi * gn + g) * MR + ii] = row_sb[static_cast<size_t>(g)];
@@ -301,9 +344,16 @@ bool UsesVnniPrefill(const WeightMatrix& w) {
 bool PrefillVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool) {
   if (!UsesVnniPrefill(w)) return false;
-  return WithBitsAndGroup<2, 4, 8>(w, [&]<int B, int G>() {
-           PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsInt16<B, G>, PermutedOrder<B, G>());
-         }) ||
+  if (w.layout == WeightLayout::Tiles16) {
+    return WithBitsAndGroup<4>(w, [&]<int B, int G>() {
+      PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsInt16Tiles<G>, PermutedOrder<B, G>());
+    });
+  }
+  return WithBitsAndGroup<2, 4, 8>(w,
+                                   [&]<int B, int G>() {
+                                     PrefillGemmVnni(w, x, n_tokens, y, pool,
+                                                     &UnpackRowsInt16<B, G>, PermutedOrder<B, G>());
+                                   }) ||
          WithBitsAndGroup<3, 5, 6>(w, [&]<int B, int G>() {
            PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsOddInt16<B, G>, ColumnOrder{});
          });

@@ -135,14 +135,18 @@ void linear_fallback(const WeightMatrix& w, const float* x, int64_t n_tokens, fl
   });
 }
 
-// A Tiles16 matrix where no kernel reads it (prefill; decode without the tiled kernel): blocks
+}  // namespace
+
+namespace detail {
+
+// A Tiles16 matrix where no kernel reads it (a CPU without AVX512-VNNI): blocks
 // of rows untiled into scratch (~4 MiB of weights at a time, so no second copy of the matrix),
 // each multiplied by the Rows kernels into a block of outputs that is then scattered into y.
 void linear_untiled(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                     ThreadPool& pool) {
   const int64_t row_bytes = w.cols / 2, groups = w.cols / w.group_size;
-  const int64_t chunk = std::min(
-      w.rows, std::max(kTileRows, (int64_t{4} << 20) / row_bytes / kTileRows * kTileRows));
+  const int64_t chunk =
+      std::min(w.rows, std::max(kTileRows, (int64_t{4} << 20) / row_bytes / kTileRows * kTileRows));
   std::vector<uint8_t> data(static_cast<size_t>(chunk * row_bytes));
   std::vector<uint16_t> scales(static_cast<size_t>(chunk * groups));
   std::vector<uint16_t> biases(static_cast<size_t>(chunk * groups));
@@ -165,7 +169,7 @@ void linear_untiled(const WeightMatrix& w, const float* x, int64_t n_tokens, flo
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 void linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
   detail::validate(w);
@@ -174,7 +178,8 @@ void linear(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
     const WeightMatrix* ws[1] = {&w};
     float* ys[1] = {y};
     if (n_tokens == 1 && kernels::try_decode_tiles(ws, ys, 1, x, pool)) return;
-    return linear_untiled(w, x, n_tokens, y, pool);
+    if (n_tokens > 1 && kernels::try_prefill_tiles(w, x, n_tokens, y, pool)) return;
+    return detail::linear_untiled(w, x, n_tokens, y, pool);
   }
   if (kernels::try_linear(w, x, n_tokens, y, pool)) return;
   linear_fallback(w, x, n_tokens, y, pool);
@@ -196,8 +201,8 @@ void linear_group(std::span<const WeightMatrix* const> ws, const float* x, int64
     return w->layout == WeightLayout::Tiles16;
   });
   if (tiled) {
-    if (n_tokens == 1 && kernels::try_decode_tiles(ws.data(), ys.data(),
-                                                   static_cast<int>(ws.size()), x, pool)) {
+    if (n_tokens == 1 &&
+        kernels::try_decode_tiles(ws.data(), ys.data(), static_cast<int>(ws.size()), x, pool)) {
       return;
     }
     for (size_t i = 0; i < ws.size(); ++i) linear(*ws[i], x, n_tokens, ys[i], pool);

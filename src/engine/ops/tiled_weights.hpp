@@ -70,4 +70,12 @@ void dequantize_tiled_row(const WeightMatrix& w, int64_t row, float* out);
 // tiles nothing there.
 bool tiled_decode_supported();
 
+namespace detail {
+// linear() of a Tiles16 matrix where no kernel reads the layout (a CPU without AVX512-VNNI):
+// blocks of ~4 MiB of rows untiled into scratch and multiplied by the Rows kernels. Declared
+// here so that tests reach it on CPUs that have the kernels.
+void linear_untiled(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                    ThreadPool& pool);
+}  // namespace detail
+
 }  // namespace abstractllm::engine::ops

@@ -84,19 +84,21 @@ TEST(TiledWeights, LinearMatchesReference) {
   }
 }
 
-TEST(TiledWeights, LargerThanOneUntiledBlock) {
+TEST(TiledWeights, LargeMatrixAndThePortablePath) {
   std::mt19937 rng(13);
   ops::ThreadPool pool(2);
-  // 8192 rows of 2048: 8 MiB of weights, two of linear_untiled's 4 MiB blocks at prefill.
+  // 8192 rows of 2048: 8 MiB of weights, two of linear_untiled's 4 MiB blocks.
   auto s = make_affine(8192, 2048, 4, 64, ops::ScaleType::F16, rng);
   auto t = tiled_copy(s.w, pool);
   for (int64_t n_tokens : {1, 2}) {
     auto x = random_x(n_tokens * s.w.cols, rng);
-    std::vector<float> rows(n_tokens * s.w.rows), tiles(rows.size());
+    std::vector<float> rows(n_tokens * s.w.rows), tiles(rows.size()), untiled(rows.size());
     ops::linear(s.w, x.data(), n_tokens, rows.data(), pool);
     ops::linear(t.w, x.data(), n_tokens, tiles.data(), pool);
+    ops::detail::linear_untiled(t.w, x.data(), n_tokens, untiled.data(), pool);
     for (size_t i = 0; i < rows.size(); ++i) {
       ASSERT_NEAR(tiles[i], rows[i], 1e-4f * (1.0f + std::fabs(rows[i]))) << "output " << i;
+      ASSERT_EQ(untiled[i], rows[i]) << "output " << i;  // the same kernels on the same rows
     }
   }
 }
