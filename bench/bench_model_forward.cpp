@@ -40,6 +40,7 @@
 #include "bench_pools.hpp"
 #include "engine/io/safetensors.hpp"
 #include "engine/model/model.hpp"
+#include "engine/model/tiled_cache.hpp"
 #include "engine/ops/decode_tuning.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
@@ -89,7 +90,10 @@ model::Model* the_model() {
 model::Model* the_repacked_model() {
   static std::unique_ptr<model::Model> m = [] {
     std::unique_ptr<model::Model> r = load_bench_model();
-    if (r) r->tile_weights(ops::ThreadPool::global());
+    // As users get it: from (or into) the default cache folder of repacked weights.
+    model::TilingOptions options;
+    options.cache_dir = model::default_repack_cache_dir();
+    if (r) r->tile_weights(ops::ThreadPool::global(), options);
     return r;
   }();
   return m.get();

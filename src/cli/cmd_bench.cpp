@@ -27,8 +27,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-#include <string>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -36,6 +36,7 @@
 #include "abstractllm/errors.hpp"
 #include "cli/commands.hpp"
 #include "engine/model/model.hpp"
+#include "engine/model/tiled_cache.hpp"
 #include "engine/ops/memory_bandwidth.hpp"
 #include "engine/ops/thread_pool.hpp"
 
@@ -104,7 +105,8 @@ WeightPages weight_pages(const std::vector<std::span<const std::byte>>& images) 
   while (std::fgets(line, sizeof line, f) != nullptr) {
     unsigned long lo = 0, hi = 0;
     char dash = 0;
-    if (std::sscanf(line, "%lx%c%lx ", &lo, &dash, &hi) == 3 && dash == '-') {  // an area's first line
+    if (std::sscanf(line, "%lx%c%lx ", &lo, &dash, &hi) == 3 &&
+        dash == '-') {  // an area's first line
       in_weights = false;
       for (const auto& img : images) {
         const auto b = reinterpret_cast<uintptr_t>(img.data());
@@ -202,8 +204,8 @@ void run_bench(const BenchOptions& o) {
   }
   const std::optional<ops::KVType> named = ops::kv_type_named(o.kv_type);
   if (!named) {
-    throw InvalidParameterError("--kv-type", "bench: --kv-type must be f32 or f16, got '" +
-                                                 o.kv_type + "'");
+    throw InvalidParameterError("--kv-type",
+                                "bench: --kv-type must be f32 or f16, got '" + o.kv_type + "'");
   }
   const ops::KVType kv_type = *named;
   if (!std::filesystem::is_directory(o.model_dir)) {
@@ -212,9 +214,12 @@ void run_bench(const BenchOptions& o) {
   ops::ThreadPool pool(o.threads);
 
   auto t_load = std::chrono::steady_clock::now();
-  std::unique_ptr<model::Model> m = model::Model::load(
-      o.model_dir, o.no_mmap ? engine::FileLoad::Read : engine::FileLoad::Map);
-  const model::TilingReport tiling = o.repack ? m->tile_weights(pool) : model::TilingReport{};
+  std::unique_ptr<model::Model> m =
+      model::Model::load(o.model_dir, o.no_mmap ? engine::FileLoad::Read : engine::FileLoad::Map);
+  model::TilingOptions tiling_options;
+  tiling_options.cache_dir = model::default_repack_cache_dir();
+  const model::TilingReport tiling =
+      o.repack ? m->tile_weights(pool, tiling_options) : model::TilingReport{};
   const double load_s = seconds_since(t_load);
   const auto& spec = m->spec();
   // Positions the cache must hold; beyond the model's positions RoPE models were never trained.
@@ -301,10 +306,11 @@ void run_bench(const BenchOptions& o) {
     j["threads"] = pool.size();
     j["model_bytes"] = m->weight_bytes();
     j["weights"] = o.no_mmap ? "read" : "mapped";
-    j["repacked"] = {{"matrices", tiling.matrices},
-                     {"bytes", tiling.bytes},
-                     {"released_bytes", tiling.released},
-                     {"seconds", tiling.seconds}};
+    j["repacked"] = {
+        {"matrices", tiling.matrices},       {"bytes", tiling.bytes},
+        {"released_bytes", tiling.released}, {"seconds", tiling.seconds},
+        {"from_cache", tiling.from_cache},   {"cache_file", tiling.cache_file.string()},
+        {"cache_note", tiling.cache_note}};
     j["load_seconds"] = load_s;
     j["first_token_seconds"] = first_token_s;
     j["load_to_first_token_seconds"] = load_s + first_token_s;
@@ -343,9 +349,13 @@ void run_bench(const BenchOptions& o) {
   std::printf("load: %.3f s, first token: %.3f s, load to first token: %.3f s\n", load_s,
               first_token_s, load_s + first_token_s);
   if (o.repack) {
-    std::printf("repacked: %d matrices, %.1f MB in %.3f s (file pages given back: %.1f MB)\n",
+    const std::string where = tiling.from_cache ? "mapped from " + tiling.cache_file.string()
+                              : tiling.cache_file.empty()
+                                  ? "in memory: " + tiling.cache_note
+                                  : "written to " + tiling.cache_file.string();
+    std::printf("repacked: %d matrices, %.1f MB in %.3f s, %s (file pages given back: %.1f MB)\n",
                 tiling.matrices, static_cast<double>(tiling.bytes) / 1e6, tiling.seconds,
-                static_cast<double>(tiling.released) / 1e6);
+                where.c_str(), static_cast<double>(tiling.released) / 1e6);
   }
   const std::string at = o.depth > 0 ? " @ d" + std::to_string(o.depth) : "";
   std::printf("KV cache type: %s\n", o.kv_type.c_str());
@@ -355,8 +365,8 @@ void run_bench(const BenchOptions& o) {
                 pp.mean, pp.sd);
   }
   if (!tg_tps.empty()) {
-    std::printf("| %-14s | %7.2f ± %5.2f |\n", ("tg" + std::to_string(o.gen) + at).c_str(),
-                tg.mean, tg.sd);
+    std::printf("| %-14s | %7.2f ± %5.2f |\n", ("tg" + std::to_string(o.gen) + at).c_str(), tg.mean,
+                tg.sd);
   }
   std::printf("read bandwidth: %.1f GB/s (before %.1f, after %.1f", bw, bw_before.best_gbps,
               bw_after);
@@ -402,8 +412,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_flag("--json", opts->json, "Print one JSON object");
   cmd->add_flag("--no-mmap", opts->no_mmap,
                 "Read the weights into memory (huge pages) instead of mapping the files");
-  cmd->add_flag("--repack", opts->repack,
-                "Repack 4-bit weights at load for decoding (AVX-512 VNNI CPUs; load time included)");
+  cmd->add_flag(
+      "--repack", opts->repack,
+      "Repack 4-bit weights at load for decoding (AVX-512 VNNI CPUs; load time included)");
   cmd->callback([opts] { run_bench(*opts); });
 }
 

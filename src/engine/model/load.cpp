@@ -202,6 +202,7 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& folder, FileLoad
   w.storage = store;
   auto m = std::make_unique<Model>(std::move(spec), std::move(w));
   m->config_ = std::move(config);
+  m->folder_ = folder;
   return m;
 }
 

@@ -32,12 +32,22 @@ struct SequenceChunk {
   float* last_logits = nullptr;
 };
 
+// How Model::tile_weights keeps the repacked weights.
+struct TilingOptions {
+  // Folder of repacked copies on disk (tiled_cache.hpp): found there, they are mapped instead
+  // of repacked; repacked, they are written there for the next load. Empty: memory only.
+  std::filesystem::path cache_dir;
+};
+
 // What Model::tile_weights did.
 struct TilingReport {
-  int matrices = 0;         // matrices repacked (a tied embedding and LM head count once)
-  std::size_t bytes = 0;    // their bytes (the same before and after)
-  std::size_t released = 0; // bytes of the files' pages given back after repacking
+  int matrices = 0;          // matrices repacked (a tied embedding and LM head count once)
+  std::size_t bytes = 0;     // their bytes (the same before and after)
+  std::size_t released = 0;  // bytes of the files' pages given back after repacking
   double seconds = 0.0;
+  bool from_cache = false;           // mapped from a cache file: nothing was repacked
+  std::filesystem::path cache_file;  // the cache file used or written ("" for memory only)
+  std::string cache_note;            // why the cache was not used, when it was not
 };
 
 class Model {
@@ -59,11 +69,12 @@ class Model {
   std::size_t weight_bytes() const { return weights_.weight_bytes; }
 
   // Repacks every matrix that has a Tiles16 form (4-bit; ops/tiled_weights.hpp) into one
-  // anonymous buffer in 2 MiB pages, then gives back the weight files' pages they came from, so
-  // the model still holds one copy of its weights. Only where this CPU has the Tiles16 decode
+  // buffer (a cache file, see TilingOptions, or anonymous memory in 2 MiB pages), then gives
+  // back the weight files' pages they came from, so the model still holds one copy of its
+  // weights. Only where this CPU has the Tiles16 decode
   // kernel (ops::tiled_decode_supported()); elsewhere it changes nothing. Not thread-safe: call
   // before the model is shared. Throws ModelLoadingError when the buffer cannot be allocated.
-  TilingReport tile_weights(ops::ThreadPool& pool);
+  TilingReport tile_weights(ops::ThreadPool& pool, const TilingOptions& options = {});
 
   // A cache for one sequence of at most `capacity` tokens, its keys and values stored as `type`.
   KVCache make_cache(int64_t capacity, ops::KVType type = ops::KVType::F32) const;
@@ -86,6 +97,7 @@ class Model {
   ModelSpec spec_;
   ModelWeights weights_;
   std::shared_ptr<const ModelConfig> config_;
+  std::filesystem::path folder_;  // where load() read it (empty for hand-built models)
 };
 
 }  // namespace abstractllm::engine::model

@@ -1,23 +1,26 @@
 // Model::tile_weights: the model's 4-bit matrices repacked into the Tiles16 layout
-// (ops/tiled_weights.hpp) at load, the file's copy released.
+// (ops/tiled_weights.hpp) at load, or mapped from a cache file of an earlier repack
+// (tiled_cache.hpp); the weight files' copy released.
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "abstractllm/errors.hpp"
-#include "engine/io/huge_pages.hpp"
 #include "engine/model/model.hpp"
+#include "engine/model/tiled_cache.hpp"
 #include "engine/ops/tiled_weights.hpp"
 
 namespace abstractllm::engine::model {
 namespace {
 
-constexpr std::size_t kAlign = 64;  // the kernel's aligned 64-byte loads
+namespace fs = std::filesystem;
 
 // Every matrix view of the model (empty ones included; the caller skips them).
 std::vector<ops::WeightMatrix*> all_matrices(ModelWeights& w) {
@@ -49,51 +52,82 @@ std::size_t release_pages(const ModelWeights& w, const void* p, std::size_t n) {
   return end - begin;
 }
 
+// What a cache file's name is made of (tiled_cache.hpp): the layout's version, the folder and
+// each weight file's name, size and modification time. Empty for a hand-built model (no cache).
+std::vector<std::string> source_identity(const fs::path& folder) {
+  if (folder.empty()) return {};
+  std::error_code ec;
+  const fs::path dir = fs::weakly_canonical(folder, ec);
+  std::vector<std::string> parts = {"tiles16-v1", (ec ? folder : dir).string()};
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(folder, ec)) {
+    if (e.path().extension() != ".safetensors") continue;
+    struct stat st {};
+    if (::stat(e.path().c_str(), &st) != 0) continue;
+    files.push_back(e.path().filename().string() + " " + std::to_string(st.st_size) + " " +
+                    std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec));
+  }
+  std::sort(files.begin(), files.end());
+  parts.insert(parts.end(), files.begin(), files.end());
+  return parts;
+}
+
 }  // namespace
 
-TilingReport Model::tile_weights(ops::ThreadPool& pool) {
+TilingReport Model::tile_weights(ops::ThreadPool& pool, const TilingOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   TilingReport report;
   if (!ops::tiled_decode_supported() || weights_.tiled_storage) return report;
   std::vector<ops::WeightMatrix*> views = all_matrices(weights_);
-  // One entry per distinct matrix (a tied LM head is the embedding): its offset in the buffer.
+  // One entry per distinct matrix (a tied LM head is the embedding).
   std::vector<const ops::WeightMatrix*> sources;
-  std::unordered_map<const void*, std::size_t> offset;
-  std::size_t total = 0;
+  std::vector<TiledEntry> entries;
+  std::unordered_map<const void*, std::size_t> index;
   for (const ops::WeightMatrix* m : views) {
-    if (m->data == nullptr || !ops::tileable(*m) || offset.count(m->data)) continue;
-    offset[m->data] = total;
+    if (m->data == nullptr || !ops::tileable(*m) || index.count(m->data)) continue;
+    index[m->data] = sources.size();
     sources.push_back(m);
-    total += (static_cast<std::size_t>(ops::tiled_bytes(*m)) + kAlign - 1) & ~(kAlign - 1);
+    entries.push_back({0, static_cast<uint64_t>(ops::tiled_bytes(*m)), m->rows, m->cols,
+                       m->group_size, static_cast<int32_t>(m->scale_type)});
   }
-  if (total == 0) return report;
-  void* buffer = map_huge_pages(total);
-  if (buffer == nullptr) {
-    throw ModelLoadingError("repacking the weights: could not allocate " + std::to_string(total) +
-                            " bytes of memory");
-  }
-  std::shared_ptr<const void> keep(
-      buffer, [total](const void* p) { ::munmap(const_cast<void*>(p), total); });
+  if (sources.empty()) return report;
+  const std::vector<std::string> identity = source_identity(folder_);
+  TiledBuffer buffer =
+      TiledBuffer::open(identity.empty() ? fs::path() : options.cache_dir, identity, entries);
   // Matrix by matrix, each file range given back right after its copy is made: the process
-  // never holds much more than one copy of the weights.
+  // never holds much more than one copy of the weights. Found in the cache, nothing to do.
   std::unordered_map<const void*, ops::WeightMatrix> tiled;
-  for (const ops::WeightMatrix* m : sources) {
-    const ops::WeightMatrix t =
-        ops::tile(*m, static_cast<std::byte*>(buffer) + offset[m->data], pool);
-    const auto groups = static_cast<std::size_t>(m->rows * (m->cols / m->group_size));
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const ops::WeightMatrix& m = *sources[i];
+    std::byte* at = buffer.data() + entries[i].offset;
+    ops::WeightMatrix t;
+    if (buffer.found()) {
+      t = m;
+      t.layout = ops::WeightLayout::Tiles16;
+      t.data = t.scales = t.biases = at;
+    } else {
+      t = ops::tile(m, at, pool);
+    }
+    // Also when found: reading the norms at load maps whole 2 MiB pages of the file around
+    // them, matrix bytes included (Llama-1B: 61 MB of RSS).
+    const auto groups = static_cast<std::size_t>(m.rows * (m.cols / m.group_size));
     report.released +=
-        release_pages(weights_, m->data, static_cast<std::size_t>(m->rows * m->cols / 2));
-    report.released += release_pages(weights_, m->scales, groups * 2);
-    report.released += release_pages(weights_, m->biases, groups * 2);
-    report.bytes += static_cast<std::size_t>(ops::tiled_bytes(*m));
+        release_pages(weights_, m.data, static_cast<std::size_t>(m.rows * m.cols / 2));
+    report.released += release_pages(weights_, m.scales, groups * 2);
+    report.released += release_pages(weights_, m.biases, groups * 2);
+    report.bytes += entries[i].bytes;
     ++report.matrices;
-    tiled.emplace(m->data, t);
+    tiled.emplace(m.data, t);
   }
+  buffer.commit();
   for (ops::WeightMatrix* m : views) {
     if (auto it = tiled.find(m->data); m->data != nullptr && it != tiled.end()) *m = it->second;
   }
-  weights_.tiled_storage = std::move(keep);
-  weights_.images.emplace_back(static_cast<const std::byte*>(buffer), total);
+  weights_.tiled_storage = buffer.keep();
+  weights_.images.emplace_back(buffer.data(), buffer.size());
+  report.from_cache = buffer.found();
+  report.cache_file = buffer.file();
+  report.cache_note = buffer.note();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

@@ -5,6 +5,7 @@
 
 #include "abstractllm/errors.hpp"
 #include "engine/chat/chat_template.hpp"
+#include "engine/model/tiled_cache.hpp"
 #include "engine/tokenizer/tokenizer.hpp"
 
 namespace abstractllm::engine {
@@ -28,7 +29,11 @@ std::shared_ptr<LoadedModel> LoadedModel::from_parts(std::unique_ptr<model::Mode
   } else {
     m->pool_ = &ops::ThreadPool::global();
   }
-  if (options.repack_weights) m->tiling_ = m->model_->tile_weights(*m->pool_);
+  if (options.repack_weights) {
+    model::TilingOptions tiling;
+    tiling.cache_dir = options.repack_cache_dir.value_or(model::default_repack_cache_dir());
+    m->tiling_ = m->model_->tile_weights(*m->pool_, tiling);
+  }
   // EOS ids: config.json + generation_config.json (merged by ModelConfig) + the tokenizer's.
   if (const ModelConfig* c = m->model_->config()) {
     for (int64_t id : c->eos_token_ids) m->eos_ids_.push_back(static_cast<int32_t>(id));

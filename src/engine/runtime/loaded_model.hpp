@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/chat/chat_template.hpp"
@@ -25,6 +26,9 @@ struct LoadOptions {
   // Repack the 4-bit matrices for decoding at load (model::Model::tile_weights): a faster
   // decode, one copy of the weights still, the load slower by the repacking. Off by default.
   bool repack_weights = false;
+  // Where repacked weights are kept between loads (model::TilingOptions::cache_dir); unset: the
+  // default folder (model::default_repack_cache_dir), empty: memory only.
+  std::optional<std::filesystem::path> repack_cache_dir;
 };
 
 class LoadedModel {

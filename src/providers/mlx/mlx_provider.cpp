@@ -30,7 +30,10 @@ std::vector<ParameterSpec> provider_parameters() {
        "(faster decoding where the page cache cannot give huge pages; a second copy, slower load)"},
       {"repack_weights", ValueType::Bool,
        "false (default); true: repack 4-bit weights at load into the layout the AVX-512 VNNI "
-       "decode kernel streams fastest (still one copy; the load takes longer)"},
+       "decode kernel streams fastest (still one copy; the first load takes longer)"},
+      {"repack_cache_dir", ValueType::String,
+       "where repacked weights are kept between loads (default $ABSTRACTLLM_REPACK_CACHE, else "
+       "~/.cache/abstractllm/repacked); \"\" keeps them in memory only"},
   };
 }
 
@@ -108,6 +111,7 @@ std::shared_ptr<const engine::LoadedModel> MlxProvider::model() const {
   options.threads = static_cast<int>(c.get_or(ModelParameter::THREADS, int64_t{0}));
   options.weights = c.get_bool("use_mmap").value_or(true) ? engine::FileLoad::Map : engine::FileLoad::Read;
   options.repack_weights = c.get_bool("repack_weights").value_or(false);
+  if (auto dir = c.get_string("repack_cache_dir")) options.repack_cache_dir = *dir;
   model_ = ModelCache::instance().get_or_load(folder, [&] {
     return std::shared_ptr<const engine::LoadedModel>(engine::LoadedModel::load(folder, options));
   });
