@@ -24,6 +24,9 @@ void validate(const WeightMatrix& w) {
   if (w.data == nullptr) {
     throw InvalidParameterError("data", "linear: weight matrix data pointer is null");
   }
+  if (w.layout == WeightLayout::Tiles16 && w.format != WeightFormat::Affine) {
+    throw InvalidParameterError("layout", "linear: a Tiles16 matrix must be affine (4-bit)");
+  }
   if (w.format != WeightFormat::Affine) return;
   if (w.bits != 2 && w.bits != 3 && w.bits != 4 && w.bits != 5 && w.bits != 6 && w.bits != 8) {
     throw InvalidParameterError(
@@ -139,9 +142,9 @@ void linear_fallback(const WeightMatrix& w, const float* x, int64_t n_tokens, fl
 
 namespace detail {
 
-// A Tiles16 matrix where no kernel reads it (a CPU without AVX512-VNNI): blocks
-// of rows untiled into scratch (~4 MiB of weights at a time, so no second copy of the matrix),
-// each multiplied by the Rows kernels into a block of outputs that is then scattered into y.
+// A Tiles16 matrix where no kernel reads it (a CPU without AVX512-VNNI): blocks of rows
+// untiled into scratch (~4 MiB of weights at a time, so no second copy of the matrix), each
+// multiplied by the Rows kernels into a block of outputs that is then scattered into y.
 void linear_untiled(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                     ThreadPool& pool) {
   const int64_t row_bytes = w.cols / 2, groups = w.cols / w.group_size;

@@ -52,7 +52,8 @@ TEST_F(MlxProviderTest, Capabilities) {
 }
 
 TEST_F(MlxProviderTest, DeviceSelection) {
-  EXPECT_NO_THROW(create_llm("mlx", {{ModelParameter::MODEL, model()}, {ModelParameter::DEVICE, "cpu"}}));
+  EXPECT_NO_THROW(
+      create_llm("mlx", {{ModelParameter::MODEL, model()}, {ModelParameter::DEVICE, "cpu"}}));
   try {
     create_llm("mlx", {{ModelParameter::MODEL, model()}, {ModelParameter::DEVICE, "cuda"}});
     FAIL();
@@ -111,6 +112,20 @@ TEST_F(MlxProviderTest, UseMmapFalseReadsTheWeightsAndGeneratesTheSame) {
   EXPECT_THROW(create_llm("mlx", {{"use_mmap", "no"}}), InvalidParameterError);
 }
 
+// repack_weights (4-bit matrices repacked for decoding; this float model has none, so the
+// answer must not change) and its cache folder are accepted and checked by type.
+TEST_F(MlxProviderTest, RepackWeightsIsAcceptedAndKeepsTheAnswer) {
+  const auto plain = create_llm("mlx", greedy("tiny-a", 6))->generate("abc");
+  mlx::clear_model_cache();
+  Config c = greedy("tiny-a", 6);
+  c.set("repack_weights", true);
+  c.set("repack_cache_dir", (root_ / "repacked").string());
+  const auto repacked = create_llm("mlx", c)->generate("abc");
+  EXPECT_EQ(repacked.token_ids, plain.token_ids);
+  EXPECT_THROW(create_llm("mlx", {{"repack_weights", "yes"}}), InvalidParameterError);
+  EXPECT_THROW(create_llm("mlx", {{"repack_cache_dir", 3}}), InvalidParameterError);
+}
+
 // A conversation's next turn re-sends the history: the provider's kept KV cache serves the
 // prefix the two prompts share, and the answer is a fresh provider's.
 TEST_F(MlxProviderTest, NextTurnReusesTheSharedPrefix) {
@@ -158,7 +173,8 @@ TEST_F(MlxProviderTest, StopStringIsNeverEmitted) {
         Value::from_json({{std::to_string(test::kImEnd), -100.0}, {std::to_string('x'), 100.0}}));
   c.set(ModelParameter::STOP, std::vector<std::string>{"xxx"});
   std::string streamed;
-  auto r = create_llm("mlx", c)->generate("hi", {}, [&](const StreamChunk& ch) { streamed += ch.delta; });
+  auto r = create_llm("mlx", c)->generate("hi", {},
+                                          [&](const StreamChunk& ch) { streamed += ch.delta; });
   EXPECT_EQ(r.finish_reason, "stop");
   EXPECT_EQ(r.content, "");
   EXPECT_EQ(streamed, "");
@@ -235,7 +251,8 @@ TEST_F(MlxProviderTest, SystemPromptHistoryAndRawChangeThePrompt) {
   auto r = llm->generate("question", raw);
   // Raw completion: just the bytes of the prompt, no ChatML markers.
   EXPECT_EQ(r.usage.prompt_tokens, 8);
-  EXPECT_EQ(std::count(plain.prompt_token_ids.begin(), plain.prompt_token_ids.end(), test::kImStart), 2);
+  EXPECT_EQ(
+      std::count(plain.prompt_token_ids.begin(), plain.prompt_token_ids.end(), test::kImStart), 2);
 }
 
 TEST_F(MlxProviderTest, TextFilesAreAppended) {
@@ -273,8 +290,9 @@ TEST_F(MlxProviderTest, ErrorPaths) {
   GenerateOptions missing;
   missing.files = {root_ / "nope.txt"};
   EXPECT_THROW(llm->generate("x", missing), FileProcessingError);
-  EXPECT_THROW(create_llm("mlx", {{ModelParameter::MODEL, (root_ / "absent").string()}})->generate("x"),
-               ModelNotFoundError);
+  EXPECT_THROW(
+      create_llm("mlx", {{ModelParameter::MODEL, (root_ / "absent").string()}})->generate("x"),
+      ModelNotFoundError);
   EXPECT_THROW(create_llm("mlx", {{ModelParameter::MODEL, "org/not-in-cache"},
                                   {ModelParameter::CACHE_DIR, root_.string()}})
                    ->load_model(),

@@ -149,14 +149,17 @@ TEST(TiledWeights, RefusesWhatItCannotTile) {
     }
   }
   // A matrix claiming Tiles16 that cannot be one is refused by linear(), naming the layout.
-  ops::WeightMatrix bad = eight.w;
-  bad.layout = ops::WeightLayout::Tiles16;
   std::vector<float> x(128), y(16);
-  try {
-    ops::linear(bad, x.data(), 1, y.data(), pool);
-    ADD_FAILURE() << "linear accepted an 8-bit Tiles16 matrix";
-  } catch (const abstractllm::InvalidParameterError& e) {
-    EXPECT_EQ(e.parameter(), "layout") << e.what();
+  auto floats = make_float(16, 128, ops::WeightFormat::F16, rng);
+  for (const auto* w : {&eight.w, &f32.w, &floats.w}) {
+    ops::WeightMatrix bad = *w;
+    bad.layout = ops::WeightLayout::Tiles16;
+    try {
+      ops::linear(bad, x.data(), 1, y.data(), pool);
+      ADD_FAILURE() << "linear accepted a Tiles16 matrix it cannot read";
+    } catch (const abstractllm::InvalidParameterError& e) {
+      EXPECT_EQ(e.parameter(), "layout") << e.what();
+    }
   }
 }
 
