@@ -58,7 +58,7 @@ std::vector<std::string> source_identity(const fs::path& folder) {
   if (folder.empty()) return {};
   std::error_code ec;
   const fs::path dir = fs::weakly_canonical(folder, ec);
-  std::vector<std::string> parts = {"tiles16-v1", (ec ? folder : dir).string()};
+  std::vector<std::string> parts = {"tiles16-v2", (ec ? folder : dir).string()};
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(folder, ec)) {
     if (e.path().extension() != ".safetensors") continue;
@@ -88,7 +88,7 @@ TilingReport Model::tile_weights(ops::ThreadPool& pool, const TilingOptions& opt
     index[m->data] = sources.size();
     sources.push_back(m);
     entries.push_back({0, static_cast<uint64_t>(ops::tiled_bytes(*m)), m->rows, m->cols,
-                       m->group_size, static_cast<int32_t>(m->scale_type)});
+                       m->group_size, static_cast<int32_t>(m->scale_type), m->bits});
   }
   if (sources.empty()) return report;
   const std::vector<std::string> identity = source_identity(folder_);
@@ -112,7 +112,7 @@ TilingReport Model::tile_weights(ops::ThreadPool& pool, const TilingOptions& opt
     // them, matrix bytes included (Llama-1B: 61 MB of RSS).
     const auto groups = static_cast<std::size_t>(m.rows * (m.cols / m.group_size));
     report.released +=
-        release_pages(weights_, m.data, static_cast<std::size_t>(m.rows * m.cols / 2));
+        release_pages(weights_, m.data, static_cast<std::size_t>(m.rows * m.cols * m.bits / 8));
     report.released += release_pages(weights_, m.scales, groups * 2);
     report.released += release_pages(weights_, m.biases, groups * 2);
     report.bytes += entries[i].bytes;

@@ -21,9 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'A', 'L', 'L', 'M', 'T', '1', '6', '\0'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr std::size_t kFixedHeader = 32;  // magic, version, count, key, size
-constexpr std::size_t kEntryBytes = 40;
+constexpr std::size_t kEntryBytes = 44;
 constexpr std::size_t kAlign = 64;
 
 uint64_t fnv1a(const std::vector<std::string>& parts, const std::vector<TiledEntry>& entries) {
@@ -43,6 +43,7 @@ uint64_t fnv1a(const std::vector<std::string>& parts, const std::vector<TiledEnt
     add(&e.cols, sizeof e.cols);
     add(&e.group_size, sizeof e.group_size);
     add(&e.scale_type, sizeof e.scale_type);
+    add(&e.bits, sizeof e.bits);
   }
   return h;
 }
@@ -73,6 +74,7 @@ std::vector<std::byte> make_header(uint64_t key, uint64_t size,
     put(p, &e.cols, 8);
     put(p, &e.group_size, 4);
     put(p, &e.scale_type, 4);
+    put(p, &e.bits, 4);
   }
   return h;
 }

@@ -9,7 +9,7 @@
 //
 //   header (a multiple of 4096 bytes): "ALLMT16\0", u32 version, u32 matrix count, u64 key,
 //   u64 file size, then per matrix u64 offset, u64 bytes, i64 rows, i64 cols, i32 group size,
-//   i32 scale type (1 = f16, 2 = bf16); little-endian
+//   i32 scale type (1 = f16, 2 = bf16), i32 bits; little-endian
 //   each matrix's Tiles16 bytes at its offset (64-byte aligned)
 //
 // A file is written under a temporary name, flushed to disk, then renamed, so a reader sees
@@ -33,6 +33,7 @@ struct TiledEntry {
   int64_t rows = 0, cols = 0;
   int32_t group_size = 0;
   int32_t scale_type = 0;
+  int32_t bits = 0;
   bool operator==(const TiledEntry&) const = default;
 };
 

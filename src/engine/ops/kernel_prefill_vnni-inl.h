@@ -163,14 +163,14 @@ void UnpackRowsOddInt16(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0
   }
 }
 
-// The same for a Tiles16 matrix (4-bit, tiled_weights.hpp): each row's group gathered from its
-// tile's slices (four bytes each) into the Rows layout, then unpacked as UnpackRowsInt16 does.
-// Prefill reads the tiles in place: no untiled copy of the matrix.
-template <int kGroup>
+// The same for a Tiles16 matrix (4- or 8-bit, tiled_weights.hpp): each row's group gathered
+// from its tile's slices (four bytes each) into the Rows layout, then unpacked as
+// UnpackRowsInt16 does. Prefill reads the tiles in place: no untiled copy of the matrix.
+template <int kBits, int kGroup>
 void UnpackRowsInt16Tiles(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                           int16_t* out) {
-  const ChunkTag<4, kGroup> d16;
-  HWY_ALIGN uint16_t packed[kGroup / 4];  // one group of one row: kGroup / 2 bytes
+  const ChunkTag<kBits, kGroup> d16;
+  HWY_ALIGN uint16_t packed[kGroup * kBits / 16];  // one group of one row
   const auto* base = static_cast<const uint8_t*>(w.data);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = r0 + i, lane = r % kTileRows;
@@ -178,8 +178,8 @@ void UnpackRowsInt16Tiles(const WeightMatrix& w, int64_t r0, int64_t n, int64_t 
     for (int64_t g = 0; g < cn / kGroup; ++g) {
       const uint8_t* b = base + tiled_group_offset(w, r / kTileRows, c0 / kGroup + g) + 4 * lane;
       auto* dst = reinterpret_cast<uint8_t*>(packed);
-      for (int k = 0; k < kGroup / 8; ++k) std::memcpy(dst + 4 * k, b + 64 * k, 4);
-      UnpackGroupPermuted<4, kGroup>(d16, packed, o + g * kGroup);
+      for (int k = 0; k < kGroup * kBits / 32; ++k) std::memcpy(dst + 4 * k, b + 64 * k, 4);
+      UnpackGroupPermuted<kBits, kGroup>(d16, packed, o + g * kGroup);
     }
   }
 }
@@ -196,7 +196,8 @@ void RowScalesBiases(const WeightMatrix& w, int64_t r, int64_t g0, int64_t gn, f
   const auto* base = static_cast<const uint8_t*>(w.data);
   const int64_t lane = r % kTileRows;
   for (int64_t g = 0; g < gn; ++g) {
-    const uint8_t* sb = base + tiled_group_offset(w, r / kTileRows, g0 + g) + 8 * w.group_size;
+    const uint8_t* sb =
+        base + tiled_group_offset(w, r / kTileRows, g0 + g) + 2 * w.group_size * w.bits;
     uint16_t s, b;
     std::memcpy(&s, sb + 2 * lane, 2);
     std::memcpy(&b, sb + 32 + 2 * lane, 2);
@@ -345,8 +346,8 @@ bool PrefillVnni(const WeightMatrix& w, const float* x, int64_t n_tokens, float*
                  ThreadPool& pool) {
   if (!UsesVnniPrefill(w)) return false;
   if (w.layout == WeightLayout::Tiles16) {
-    return WithBitsAndGroup<4>(w, [&]<int B, int G>() {
-      PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsInt16Tiles<G>, PermutedOrder<B, G>());
+    return WithBitsAndGroup<4, 8>(w, [&]<int B, int G>() {
+      PrefillGemmVnni(w, x, n_tokens, y, pool, &UnpackRowsInt16Tiles<B, G>, PermutedOrder<B, G>());
     });
   }
   return WithBitsAndGroup<2, 4, 8>(w,

@@ -25,7 +25,7 @@ void validate(const WeightMatrix& w) {
     throw InvalidParameterError("data", "linear: weight matrix data pointer is null");
   }
   if (w.layout == WeightLayout::Tiles16 && w.format != WeightFormat::Affine) {
-    throw InvalidParameterError("layout", "linear: a Tiles16 matrix must be affine (4-bit)");
+    throw InvalidParameterError("layout", "linear: a Tiles16 matrix must be affine (4- or 8-bit)");
   }
   if (w.format != WeightFormat::Affine) return;
   if (w.bits != 2 && w.bits != 3 && w.bits != 4 && w.bits != 5 && w.bits != 6 && w.bits != 8) {
@@ -46,10 +46,11 @@ void validate(const WeightMatrix& w) {
     throw InvalidParameterError("scales/biases", "linear: affine weight needs scales and biases");
   }
   if (w.layout == WeightLayout::Tiles16 &&
-      (w.bits != 4 || w.rows % kTileRows != 0 || w.scale_type == ScaleType::F32)) {
+      ((w.bits != 4 && w.bits != 8) || w.rows % kTileRows != 0 ||
+       w.scale_type == ScaleType::F32)) {
     throw InvalidParameterError("layout",
-                                "linear: a Tiles16 matrix must be 4-bit with f16/bf16 scales and "
-                                "rows a multiple of 16, got " +
+                                "linear: a Tiles16 matrix must be 4- or 8-bit with f16/bf16 scales "
+                                "and rows a multiple of 16, got " +
                                     std::to_string(w.bits) + "-bit, " + std::to_string(w.rows) +
                                     " rows");
   }
@@ -147,7 +148,7 @@ namespace detail {
 // multiplied by the Rows kernels into a block of outputs that is then scattered into y.
 void linear_untiled(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                     ThreadPool& pool) {
-  const int64_t row_bytes = w.cols / 2, groups = w.cols / w.group_size;
+  const int64_t row_bytes = w.cols * w.bits / 8, groups = w.cols / w.group_size;
   const int64_t chunk =
       std::min(w.rows, std::max(kTileRows, (int64_t{4} << 20) / row_bytes / kTileRows * kTileRows));
   std::vector<uint8_t> data(static_cast<size_t>(chunk * row_bytes));

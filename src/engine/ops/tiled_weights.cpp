@@ -25,26 +25,27 @@ void require_tiled(const WeightMatrix& w, const char* what) {
 }  // namespace
 
 bool tileable(const WeightMatrix& w) {
-  return w.layout == WeightLayout::Rows && w.format == WeightFormat::Affine && w.bits == 4 &&
+  return w.layout == WeightLayout::Rows && w.format == WeightFormat::Affine &&
+         (w.bits == 4 || w.bits == 8) &&
          (w.group_size == 32 || w.group_size == 64 || w.group_size == 128) &&
          w.cols % w.group_size == 0 && w.rows > 0 && w.rows % kTileRows == 0 &&
          (w.scale_type == ScaleType::F16 || w.scale_type == ScaleType::BF16) && w.data != nullptr &&
          w.scales != nullptr && w.biases != nullptr;
 }
 
-int64_t tiled_group_bytes(int group_size) { return 8 * int64_t{group_size} + 64; }
+int64_t tiled_group_bytes(int group_size, int bits) { return 2 * int64_t{group_size} * bits + 64; }
 
 int64_t tiled_group_offset(const WeightMatrix& w, int64_t t, int64_t g) {
   const int64_t groups = w.cols / w.group_size, per_block = kTileBlockCols / w.group_size;
   const int64_t c = g / per_block, first = c * per_block;
   const int64_t in_block = std::min(per_block, groups - first);
-  const int64_t bytes = tiled_group_bytes(w.group_size);
+  const int64_t bytes = tiled_group_bytes(w.group_size, w.bits);
   return (w.rows / kTileRows * first + t * in_block + (g - first)) * bytes;
 }
 
 int64_t tiled_bytes(const WeightMatrix& w) {
   if (!tileable(w) && w.layout != WeightLayout::Tiles16) return 0;
-  return w.rows / kTileRows * (w.cols / w.group_size) * tiled_group_bytes(w.group_size);
+  return w.rows / kTileRows * (w.cols / w.group_size) * tiled_group_bytes(w.group_size, w.bits);
 }
 
 WeightMatrix tile(const WeightMatrix& w, void* out, ThreadPool& pool) {
@@ -52,8 +53,8 @@ WeightMatrix tile(const WeightMatrix& w, void* out, ThreadPool& pool) {
     std::string why;
     if (w.layout != WeightLayout::Rows)
       why = "it is already tiled";
-    else if (w.format != WeightFormat::Affine || w.bits != 4)
-      why = "it is not 4-bit affine";
+    else if (w.format != WeightFormat::Affine || (w.bits != 4 && w.bits != 8))
+      why = "it is not 4- or 8-bit affine";
     else if (w.rows <= 0 || w.rows % kTileRows != 0)
       why = std::to_string(w.rows) + " rows";
     else if (w.scale_type == ScaleType::F32)
@@ -62,12 +63,12 @@ WeightMatrix tile(const WeightMatrix& w, void* out, ThreadPool& pool) {
       why = "its group size, columns or pointers are invalid";
     throw InvalidParameterError(
         "weight",
-        "tile: a Tiles16 form needs a 4-bit affine matrix with f16/bf16 scales, group "
+        "tile: a Tiles16 form needs a 4- or 8-bit affine matrix with f16/bf16 scales, group "
         "size 32/64/128 and rows a multiple of 16; this one has " +
             why);
   }
-  const int64_t groups = w.cols / w.group_size, half = w.group_size / 2;
-  const int64_t row_bytes = w.cols / 2;
+  const int64_t groups = w.cols / w.group_size, half = w.group_size * w.bits / 8;
+  const int64_t row_bytes = w.cols * w.bits / 8;
   const auto* src = static_cast<const uint8_t*>(w.data);
   const auto* sc = static_cast<const uint8_t*>(w.scales);
   const auto* bi = static_cast<const uint8_t*>(w.biases);
@@ -80,9 +81,9 @@ WeightMatrix tile(const WeightMatrix& w, void* out, ThreadPool& pool) {
           const int64_t r = t * kTileRows + i;
           const uint8_t* q = src + r * row_bytes + g * half;
           for (int64_t j = 0; j < half; j += 4) std::memcpy(b + slice_offset(i, j), q + j, 4);
-          std::memcpy(b + 8 * w.group_size + kScaleBytes * i, sc + (r * groups + g) * kScaleBytes,
-                      kScaleBytes);
-          std::memcpy(b + 8 * w.group_size + 32 + kScaleBytes * i,
+          std::memcpy(b + 2 * w.group_size * w.bits + kScaleBytes * i,
+                      sc + (r * groups + g) * kScaleBytes, kScaleBytes);
+          std::memcpy(b + 2 * w.group_size * w.bits + 32 + kScaleBytes * i,
                       bi + (r * groups + g) * kScaleBytes, kScaleBytes);
         }
       }
@@ -97,8 +98,8 @@ WeightMatrix tile(const WeightMatrix& w, void* out, ThreadPool& pool) {
 void untile_rows(const WeightMatrix& w, int64_t r0, int64_t n, uint8_t* data, void* scales,
                  void* biases) {
   require_tiled(w, "untile_rows");
-  const int64_t groups = w.cols / w.group_size, half = w.group_size / 2;
-  const int64_t row_bytes = w.cols / 2;
+  const int64_t groups = w.cols / w.group_size, half = w.group_size * w.bits / 8;
+  const int64_t row_bytes = w.cols * w.bits / 8;
   const auto* src = static_cast<const uint8_t*>(w.data);
   auto* sc = static_cast<uint8_t*>(scales);
   auto* bi = static_cast<uint8_t*>(biases);
@@ -109,10 +110,10 @@ void untile_rows(const WeightMatrix& w, int64_t r0, int64_t n, uint8_t* data, vo
         const int64_t r = t * kTileRows + i - r0;  // row within the output
         uint8_t* q = data + r * row_bytes + g * half;
         for (int64_t j = 0; j < half; j += 4) std::memcpy(q + j, b + slice_offset(i, j), 4);
-        std::memcpy(sc + (r * groups + g) * kScaleBytes, b + 8 * w.group_size + kScaleBytes * i,
-                    kScaleBytes);
+        std::memcpy(sc + (r * groups + g) * kScaleBytes,
+                    b + 2 * w.group_size * w.bits + kScaleBytes * i, kScaleBytes);
         std::memcpy(bi + (r * groups + g) * kScaleBytes,
-                    b + 8 * w.group_size + 32 + kScaleBytes * i, kScaleBytes);
+                    b + 2 * w.group_size * w.bits + 32 + kScaleBytes * i, kScaleBytes);
       }
     }
   }
@@ -120,22 +121,26 @@ void untile_rows(const WeightMatrix& w, int64_t r0, int64_t n, uint8_t* data, vo
 
 void dequantize_tiled_row(const WeightMatrix& w, int64_t row, float* out) {
   require_tiled(w, "dequantize_tiled_row");
-  const int64_t groups = w.cols / w.group_size, half = w.group_size / 2;
+  const int64_t groups = w.cols / w.group_size, half = w.group_size * w.bits / 8;
   const int64_t t = row / kTileRows, i = row % kTileRows;
   const auto* src = static_cast<const uint8_t*>(w.data);
   for (int64_t g = 0; g < groups; ++g) {
     const uint8_t* b = src + tiled_group_offset(w, t, g);
     uint16_t s, z;
-    std::memcpy(&s, b + 8 * w.group_size + kScaleBytes * i, kScaleBytes);
-    std::memcpy(&z, b + 8 * w.group_size + 32 + kScaleBytes * i, kScaleBytes);
+    std::memcpy(&s, b + 2 * w.group_size * w.bits + kScaleBytes * i, kScaleBytes);
+    std::memcpy(&z, b + 2 * w.group_size * w.bits + 32 + kScaleBytes * i, kScaleBytes);
     const bool f16 = w.scale_type == ScaleType::F16;
     const float scale = f16 ? detail::f16_to_f32(s) : detail::bf16_to_f32(s);
     const float bias = f16 ? detail::f16_to_f32(z) : detail::bf16_to_f32(z);
     float* o = out + g * w.group_size;
     for (int64_t j = 0; j < half; ++j) {
       const uint8_t byte = b[slice_offset(i, j)];
-      o[2 * j] = scale * static_cast<float>(byte & 0x0F) + bias;
-      o[2 * j + 1] = scale * static_cast<float>(byte >> 4) + bias;
+      if (w.bits == 8) {
+        o[j] = scale * static_cast<float>(byte) + bias;
+      } else {
+        o[2 * j] = scale * static_cast<float>(byte & 0x0F) + bias;
+        o[2 * j + 1] = scale * static_cast<float>(byte >> 4) + bias;
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
-// The Tiles16 layout: 4-bit affine weights repacked at load so that one decode step reads each
-// matrix as one stream per thread, in whole 64-byte lines, with no horizontal sums.
+// The Tiles16 layout: 4- and 8-bit affine weights repacked at load so that one decode step reads
+// each matrix as one stream per thread, in whole 64-byte lines, with no horizontal sums.
 //
 // MLX stores a quantized matrix as three arrays: packed rows, then [rows][groups] scales, then
 // biases. A decode kernel reading them runs three streams a thread, the scales' and biases' at
@@ -8,11 +8,12 @@
 // Tiles16 keeps the same bytes, reordered:
 //
 //   tile t = rows [16 t, 16 t + 16); column block c = columns [2048 c, 2048 c + 2048) (the last
-//   one what is left); group g (group_size G values a row) of a tile is one block of 8 G + 64
-//   bytes:
-//     G / 8 slices of 64 bytes: slice k holds, for row i = 0..15, that row's packed bytes
-//       [4 k, 4 k + 4) of the group at bytes [4 i, 4 i + 4) (values 8k..8k+7; byte b: value
-//       8k + 2b in its low nibble, 8k + 2b + 1 in its high one, as MLX packs them);
+//   one what is left); group g (group_size G values a row, G * bits / 8 bytes) of a tile is one
+//   block of 2 G bits + 64 bytes:
+//     G * bits / 32 slices of 64 bytes: slice k holds, for row i = 0..15, that row's packed
+//       bytes [4 k, 4 k + 4) of the group at bytes [4 i, 4 i + 4) (4-bit: values 8k..8k+7, byte
+//       b holding value 8k + 2b in its low nibble and 8k + 2b + 1 in its high one, as MLX packs
+//       them; 8-bit: values 4k..4k+3);
 //     16 scales (f16 or bf16, row order), then 16 biases.
 //   Column block by column block, then tile by tile, then group by group: all tiles' groups of
 //   column block 0, then of block 1, and so on.
@@ -44,12 +45,12 @@ inline constexpr int64_t kTileBlockCols = 2048;  // columns of a column block (b
 // Where group g of tile t starts in a Tiles16 matrix's data (bytes).
 int64_t tiled_group_offset(const WeightMatrix& w, int64_t t, int64_t g);
 
-// Whether w (Rows layout) has a Tiles16 form: 4-bit affine, f16 or bf16 scales, rows a multiple
-// of 16. (Whether this CPU has a kernel for it is tiled_decode_supported().)
+// Whether w (Rows layout) has a Tiles16 form: 4- or 8-bit affine, f16 or bf16 scales, rows a
+// multiple of 16. (Whether this CPU has a kernel for it is tiled_decode_supported().)
 bool tileable(const WeightMatrix& w);
 
-// Bytes of one group block (8 G + 64) and of w's whole Tiles16 form (0 when it has none).
-int64_t tiled_group_bytes(int group_size);
+// Bytes of one group block (2 G bits + 64) and of w's whole Tiles16 form (0 when it has none).
+int64_t tiled_group_bytes(int group_size, int bits);
 int64_t tiled_bytes(const WeightMatrix& w);
 
 // Writes w's Tiles16 form to out (tiled_bytes(w) bytes; 64-byte aligned for the kernel's
@@ -58,7 +59,7 @@ int64_t tiled_bytes(const WeightMatrix& w);
 WeightMatrix tile(const WeightMatrix& w, void* out, ThreadPool& pool);
 
 // Rows [r0, r0 + n) of a Tiles16 matrix back in the Rows layout (r0 and n multiples of 16):
-// n * cols / 2 bytes of packed rows to data, n * groups scales and biases (2 bytes each).
+// n * cols * bits / 8 bytes of packed rows to data, n * groups scales and biases (2 bytes each).
 void untile_rows(const WeightMatrix& w, int64_t r0, int64_t n, uint8_t* data, void* scales,
                  void* biases);
 

@@ -135,8 +135,8 @@ TEST_P(ReferenceModel, HalfPrecisionKvCacheStaysWithinTolerance) {
   check_against_reference(GetParam(), abstractllm::engine::ops::KVType::F16);
 }
 
-// The 4-bit fixtures with their matrices repacked (the decode kernel that reads them, and
-// prefill through the untiled blocks) stay within the same tolerances.
+// The 4- and 8-bit fixtures with their matrices repacked (the Tiles16 decode and prefill
+// kernels) stay within the same tolerances.
 class RepackedReferenceModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RepackedReferenceModel, GreedyContinuationAndLogprobsMatchTransformers) {
@@ -215,11 +215,14 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceModel, ::testing::ValuesIn(fixture_names()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(Fixtures, RepackedReferenceModel, ::testing::ValuesIn([] {
-                           std::vector<std::string> q4;
+                           std::vector<std::string> tileable;
                            for (const auto& n : fixture_names()) {
-                             if (n.find("-q4") != std::string::npos) q4.push_back(n);
+                             if (n.find("-q4") != std::string::npos ||
+                                 n.find("-q8") != std::string::npos) {
+                               tileable.push_back(n);
+                             }
                            }
-                           return q4;
+                           return tileable;
                          }()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(Fixtures, LegacyConfig, ::testing::ValuesIn(fixture_names(true)),

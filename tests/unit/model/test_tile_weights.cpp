@@ -1,6 +1,6 @@
-// Model::tile_weights: every 4-bit matrix repacked once (a tied LM head shares the embedding's
-// copy), a second call changes nothing, and prefill and decode give the untiled model's logits
-// within the kernels' rounding.
+// Model::tile_weights: every 4- and 8-bit matrix repacked once (a tied LM head shares the
+// embedding's copy), a second call changes nothing, and prefill and decode give the untiled model's
+// logits within the kernels' rounding.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -55,7 +55,7 @@ TEST(TileWeights, RepacksEachMatrixOnceAndKeepsTheLogits) {
   EXPECT_EQ(report.matrices, static_cast<int>(distinct.size()));
   EXPECT_EQ(static_cast<int64_t>(report.bytes), bytes);
   for (const auto* w : matrices(*tiled)) {
-    EXPECT_EQ(w->layout, w->format == ops::WeightFormat::Affine && w->bits == 4
+    EXPECT_EQ(w->layout, w->format == ops::WeightFormat::Affine && (w->bits == 4 || w->bits == 8)
                              ? ops::WeightLayout::Tiles16
                              : ops::WeightLayout::Rows);
   }
