@@ -19,6 +19,9 @@
 // median token time) and s<i>_vs_s0, the median over cycles of (setting 0's token time /
 // setting i's): above 1 is faster than setting 0.
 //
+// ABSTRACTLLM_BENCH_REPACK8=1 repacks the 8-bit matrices too (Model::tile_weights leaves them
+// in the file's layout by default).
+//
 // ABSTRACTLLM_BENCH_NO_MMAP=1 reads the weights into anonymous huge pages (FileLoad::Read, the
 // CLI's --no-mmap) instead of mapping the files.
 //
@@ -93,6 +96,7 @@ model::Model* the_repacked_model() {
     // As users get it: from (or into) the default cache folder of repacked weights.
     model::TilingOptions options;
     options.cache_dir = model::default_repack_cache_dir();
+    options.eight_bit = env("ABSTRACTLLM_BENCH_REPACK8") != nullptr;
     if (r) r->tile_weights(ops::ThreadPool::global(), options);
     return r;
   }();

@@ -287,29 +287,29 @@ BENCHMARK(BM_Decode)
     ->ArgsProduct({{2048}, {2048}, {4, 8}, {1, 2}, {0}})
     ->ArgsProduct({{8192}, {2048}, {4, 8}, {1, 2}, {0}})
     ->ArgsProduct({{2048}, {8192}, {4, 8}, {1, 2}, {0}})
-    ->ArgsProduct({{128256}, {2048}, {4}, {1, 2}, {0, 1}})
+    ->ArgsProduct({{128256}, {2048}, {4, 8}, {1, 2}, {0, 1}})
     // Qwen2.5-0.5B's gate/up and down: 896 = 14 groups of 64, 4864 = 76, group counts that
     // are not a multiple of 8.
     ->ArgsProduct({{4864}, {896}, {4, 8}, {1, 2}, {0}})
     ->ArgsProduct({{896}, {4864}, {4, 8}, {1, 2}, {0}})
     ->ArgsProduct({{2048}, {2048}, {2, 3, 5, 6}, {2}, {0}})
     ->ArgsProduct({{2048}, {2048}, {0, 1, 32}, {1, 2}, {0}})
-    // Tiles16 on the other Llama-1B shapes
-    ->ArgsProduct({{2048, 8192}, {2048}, {4}, {1, 2}, {1}})
-    ->ArgsProduct({{2048}, {8192}, {4}, {1, 2}, {1}})
+    // Tiles16 on the other Llama-1B shapes, 4- and 8-bit
+    ->ArgsProduct({{2048, 8192}, {2048}, {4, 8}, {1, 2}, {1}})
+    ->ArgsProduct({{2048}, {8192}, {4, 8}, {1, 2}, {1}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Llama1BDecodeLinears)
     ->ArgNames({"bits", "threads", "layout"})
     ->ArgsProduct({{4, 8}, {1, 2}, {0}})
-    ->ArgsProduct({{4}, {1, 2}, {1}})  // Tiles16
+    ->ArgsProduct({{4, 8}, {1, 2}, {1}})  // Tiles16
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeHot)
     ->ArgNames({"rows", "cols", "bits", "threads", "layout"})
     ->ArgsProduct({{256}, {2048}, {2, 3, 4, 5, 6, 8}, {1}, {0}})
     ->ArgsProduct({{256}, {896}, {4, 8}, {1}, {0}})  // 14 groups a row
-    ->ArgsProduct({{256}, {2048, 896}, {4}, {1}, {1}})  // Tiles16
+    ->ArgsProduct({{256}, {2048, 896}, {4, 8}, {1}, {1}})  // Tiles16
     ->ArgsProduct({{64}, {8192}, {4}, {1}, {0, 1}})     // down_proj's rows
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);

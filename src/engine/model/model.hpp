@@ -37,6 +37,9 @@ struct TilingOptions {
   // Folder of repacked copies on disk (tiled_cache.hpp): found there, they are mapped instead
   // of repacked; repacked, they are written there for the next load. Empty: memory only.
   std::filesystem::path cache_dir;
+  // 8-bit matrices too. Off: repacked, Llama-1B 8-bit decoded 0.85-1.02x as fast token by
+  // token (docs/performance.md, "Tiles16"), so only 4-bit matrices are repacked by default.
+  bool eight_bit = false;
 };
 
 // What Model::tile_weights did.
@@ -68,7 +71,8 @@ class Model {
   const ModelWeights& weights() const { return weights_; }
   std::size_t weight_bytes() const { return weights_.weight_bytes; }
 
-  // Repacks every matrix that has a Tiles16 form (4-bit; ops/tiled_weights.hpp) into one
+  // Repacks every 4-bit matrix (and 8-bit, if asked) that has a Tiles16 form
+  // (ops/tiled_weights.hpp) into one
   // buffer (a cache file, see TilingOptions, or anonymous memory in 2 MiB pages), then gives
   // back the weight files' pages they came from, so the model still holds one copy of its
   // weights. Only where this CPU has the Tiles16 decode

@@ -84,7 +84,10 @@ TilingReport Model::tile_weights(ops::ThreadPool& pool, const TilingOptions& opt
   std::vector<TiledEntry> entries;
   std::unordered_map<const void*, std::size_t> index;
   for (const ops::WeightMatrix* m : views) {
-    if (m->data == nullptr || !ops::tileable(*m) || index.count(m->data)) continue;
+    if (m->data == nullptr || !ops::tileable(*m) || index.count(m->data) ||
+        (m->bits == 8 && !options.eight_bit)) {
+      continue;
+    }
     index[m->data] = sources.size();
     sources.push_back(m);
     entries.push_back({0, static_cast<uint64_t>(ops::tiled_bytes(*m)), m->rows, m->cols,

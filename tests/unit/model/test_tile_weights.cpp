@@ -1,6 +1,6 @@
-// Model::tile_weights: every 4- and 8-bit matrix repacked once (a tied LM head shares the
-// embedding's copy), a second call changes nothing, and prefill and decode give the untiled model's
-// logits within the kernels' rounding.
+// Model::tile_weights: every 4-bit matrix repacked once (8-bit only when asked) (a tied LM head
+// shares the embedding's copy), a second call changes nothing, and prefill and decode give the
+// untiled model's logits within the kernels' rounding.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -48,14 +48,17 @@ TEST(TileWeights, RepacksEachMatrixOnceAndKeepsTheLogits) {
   std::set<const void*> distinct;
   int64_t bytes = 0;
   for (const auto* w : matrices(*plain)) {
-    if (ops::tileable(*w) && distinct.insert(w->data).second) bytes += ops::tiled_bytes(*w);
+    // 4-bit only by default (this fixture has an 8-bit override too, which stays as it is).
+    if (ops::tileable(*w) && w->bits == 4 && distinct.insert(w->data).second) {
+      bytes += ops::tiled_bytes(*w);
+    }
   }
   ASSERT_FALSE(distinct.empty());
   const auto report = tiled->tile_weights(pool);
   EXPECT_EQ(report.matrices, static_cast<int>(distinct.size()));
   EXPECT_EQ(static_cast<int64_t>(report.bytes), bytes);
   for (const auto* w : matrices(*tiled)) {
-    EXPECT_EQ(w->layout, w->format == ops::WeightFormat::Affine && (w->bits == 4 || w->bits == 8)
+    EXPECT_EQ(w->layout, w->format == ops::WeightFormat::Affine && w->bits == 4
                              ? ops::WeightLayout::Tiles16
                              : ops::WeightLayout::Rows);
   }
@@ -78,6 +81,19 @@ TEST(TileWeights, RepacksEachMatrixOnceAndKeepsTheLogits) {
           << "step " << step << " logit " << i;
     }
   }
+}
+
+TEST(TileWeights, EightBitOnlyWhenAsked) {
+  if (!ops::tiled_decode_supported()) GTEST_SKIP() << "this CPU has no Tiles16 decode kernel";
+  ops::ThreadPool pool(2);
+  auto plain = load("llama-q8g32");
+  EXPECT_EQ(plain->tile_weights(pool).matrices, 0);
+  EXPECT_EQ(plain->weights().layers[0].q.layout, ops::WeightLayout::Rows);
+  auto tiled = load("llama-q8g32");
+  abstractllm::engine::model::TilingOptions options;
+  options.eight_bit = true;
+  EXPECT_GT(tiled->tile_weights(pool, options).matrices, 0);
+  EXPECT_EQ(tiled->weights().layers[0].q.layout, ops::WeightLayout::Tiles16);
 }
 
 namespace {
