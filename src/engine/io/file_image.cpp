@@ -23,29 +23,6 @@ size_t round_to_pages(size_t n) {
   return (n + page - 1) & ~(page - 1);
 }
 
-// Maps the whole file read-only at a 2 MiB-aligned address and asks for transparent huge
-// pages. Why: a decode step streams every weight once, and with 4 KiB pages it takes a TLB
-// miss and a restart of the hardware prefetcher at every page. Where the page cache holds the
-// file in 2 MiB folios (Linux >= 6.16 on ext4, or xfs; a file read cold through this mapping is
-// read that way because of MADV_HUGEPAGE, and our writer writes 2 MiB blocks, see
-// safetensors.cpp) the kernel maps them whole: Llama-3.2-1B 4-bit decode on Zen 4, interleaved
-// runs, 1 thread +5-11 %, 2 threads +6-8 % (docs/performance.md). Elsewhere the advice is
-// ignored and this is a plain mapping.
-void* map_file(int fd, size_t size) {
-  if (size < kHugePageBytes) return ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  void* at = map_aligned(size, PROT_NONE);
-  if (at == MAP_FAILED) return ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  void* p = ::mmap(at, size, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
-  if (p == MAP_FAILED) {
-    const int err = errno;
-    ::munmap(at, round_to_pages(size));
-    errno = err;
-    return MAP_FAILED;
-  }
-  advise_huge_pages(p, size);
-  return p;
-}
-
 // Reads the whole file into anonymous memory in transparent huge pages, read-only afterwards:
 // huge pages whatever the file system and the page cache do, for the price of a copy (the page
 // cache keeps its own until the kernel reclaims it) and of reading it at load. Throws
@@ -102,7 +79,7 @@ FileImage::FileImage(const std::filesystem::path& path, FileLoad how) {
   if (size_ > 0) {
     void* p = nullptr;
     try {
-      p = how == FileLoad::Read ? read_file(fd, size_, path.string()) : map_file(fd, size_);
+      p = how == FileLoad::Read ? read_file(fd, size_, path.string()) : map_file_huge(fd, size_);
     } catch (...) {
       ::close(fd);
       throw;

@@ -23,4 +23,9 @@ void advise_huge_pages(void* p, std::size_t bytes);
 // given at first touch); nullptr when mmap fails. Release with munmap(p, bytes).
 void* map_huge_pages(std::size_t bytes);
 
+// The whole of file `fd` (`size` bytes) mapped read-only and shared, at a 2 MiB-aligned address
+// with MADV_HUGEPAGE when it is that large (see the comment in huge_pages.cpp); MAP_FAILED (errno
+// set) when mmap fails. Release with munmap(p, size). Weight files and repacked-weight caches.
+void* map_file_huge(int fd, std::size_t size);
+
 }  // namespace abstractllm::engine

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -136,7 +137,7 @@ TiledBuffer TiledBuffer::open(const fs::path& cache_dir, const std::vector<std::
     struct stat st {};
     void* p = MAP_FAILED;
     if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) == b.size_) {
-      p = ::mmap(nullptr, b.size_, PROT_READ, MAP_SHARED, fd, 0);
+      p = map_file_huge(fd, b.size_);  // 2 MiB pages where the page cache has them
     }
     ::close(fd);
     if (p != MAP_FAILED) {
@@ -151,47 +152,14 @@ TiledBuffer TiledBuffer::open(const fs::path& cache_dir, const std::vector<std::
     b.note_ = "the cache file " + b.file_.string() + " did not match; rewriting it";
   }
 
-  // A new file, written through a shared mapping under a temporary name.
-  std::error_code ec;
-  fs::create_directories(cache_dir, ec);
-  b.temp_ = b.file_;
-  b.temp_ += ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(b.temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    b.note_ = "cannot create " + b.temp_.string() + ": " + errno_text();
-    b.file_.clear();
-    b.temp_.clear();
-    into_memory(b.size_, b.data_, b.keep_);
-    return b;
-  }
-  // Reserve the blocks first: a write through the mapping to a block the disk cannot give
-  // would be a SIGBUS.
-  const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(b.size_));
-  void* p =
-      err == 0 ? ::mmap(nullptr, b.size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
-  if (p == MAP_FAILED) {
-    b.note_ = "cannot write " + b.temp_.string() + ": " +
-              (err != 0 ? std::error_code(err, std::generic_category()).message() : errno_text());
-    ::close(fd);
-    ::unlink(b.temp_.c_str());
-    b.file_.clear();
-    b.temp_.clear();
-    into_memory(b.size_, b.data_, b.keep_);
-    return b;
-  }
-  b.fd_ = fd;
-  b.data_ = static_cast<std::byte*>(p);
-  b.keep_ = unmap_on_release(p, b.size_);
+  // Not found: the caller repacks into memory (2 MiB pages, what decoding reads fastest), and
+  // commit() writes that, header first, to the cache for the next load.
+  into_memory(b.size_, b.data_, b.keep_);
   std::memcpy(b.data_, header.data(), header.size());
   return b;
 }
 
-TiledBuffer::~TiledBuffer() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(temp_.c_str());
-  }
-}
+TiledBuffer::~TiledBuffer() = default;
 
 TiledBuffer::TiledBuffer(TiledBuffer&& other) noexcept { *this = std::move(other); }
 
@@ -200,26 +168,45 @@ TiledBuffer& TiledBuffer::operator=(TiledBuffer&& other) noexcept {
   std::swap(size_, other.size_);
   std::swap(found_, other.found_);
   std::swap(file_, other.file_);
-  std::swap(temp_, other.temp_);
   std::swap(note_, other.note_);
-  std::swap(fd_, other.fd_);
   std::swap(keep_, other.keep_);
   return *this;
 }
 
+// Written with write() in large blocks from the repacked memory, not through a shared mapping:
+// a file written through a mapping sat in the page cache in 4 KiB pages, and Llama-8B decoded
+// from it at 3.5-5.0 t/s against 8.3 from the model file (3 % of it in 2 MiB pages).
 void TiledBuffer::commit() {
-  if (fd_ < 0) return;
-  // Flushed before the rename: after a crash the name must not point at missing blocks.
-  bool ok = ::msync(data_, size_, MS_SYNC) == 0 && ::fdatasync(fd_) == 0;
-  if (ok) ok = ::rename(temp_.c_str(), file_.c_str()) == 0;
-  if (!ok) {
-    note_ = "cannot publish " + file_.string() + ": " + errno_text();
-    ::unlink(temp_.c_str());
+  if (found_ || file_.empty()) return;
+  auto fail = [&](const std::string& what) {
+    note_ = what + ": " + errno_text();
     file_.clear();
+  };
+  std::error_code ec;
+  fs::create_directories(file_.parent_path(), ec);
+  fs::path temp = file_;
+  temp += ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return fail("cannot create " + temp.string());
+  constexpr std::size_t kBlock = std::size_t{8} << 20;
+  for (std::size_t at = 0; at < size_;) {
+    const ssize_t n = ::write(fd, data_ + at, std::min(kBlock, size_ - at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      fail("cannot write " + temp.string());
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return;
+    }
+    at += static_cast<std::size_t>(n);
   }
-  ::close(fd_);
-  fd_ = -1;
-  temp_.clear();
+  // Flushed before the rename: after a crash the name must not point at missing blocks.
+  const bool ok = ::fdatasync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), file_.c_str()) != 0) {
+    fail("cannot publish " + file_.string());
+    ::unlink(temp.c_str());
+  }
 }
 
 }  // namespace abstractllm::engine::model

@@ -43,21 +43,18 @@ struct TiledEntry {
 std::filesystem::path default_repack_cache_dir();
 
 // Memory holding the Tiles16 bytes of a model's matrices at their entries' offsets: a cache
-// file mapped read-only (found), a new cache file being written (commit() publishes it), or,
-// without a usable cache folder, anonymous memory.
+// file mapped read-only (found), or anonymous memory in 2 MiB pages to repack into, which
+// commit() then writes to the cache folder (when there is one) for the next load.
 class TiledBuffer {
  public:
   // `key_parts` identify the source (see the top of the file); `entries` give each matrix's
-  // offset (assigned here: pass them with offset 0) and size. Never throws for cache problems
-  // (unwritable folder, full disk): it falls back to memory and says why in note(). Throws
-  // ModelLoadingError only when not even memory can be had.
+  // offset (assigned here: pass them with offset 0) and size. Throws ModelLoadingError only
+  // when the memory cannot be had; cache problems are reported by note().
   static TiledBuffer open(const std::filesystem::path& cache_dir,
                           const std::vector<std::string>& key_parts,
                           std::vector<TiledEntry>& entries);
 
   TiledBuffer() = default;
-  // An unpublished new file is removed when its buffer goes without commit() (an error while
-  // repacking).
   ~TiledBuffer();
   TiledBuffer(TiledBuffer&& other) noexcept;
   TiledBuffer& operator=(TiledBuffer&& other) noexcept;
@@ -68,12 +65,14 @@ class TiledBuffer {
   std::size_t size() const { return size_; }
   // True when the bytes came from an existing cache file (nothing to repack).
   bool found() const { return found_; }
-  // The cache file (found, or being written); empty when in memory only.
+  // The cache file (found, or to be written by commit()); empty when there is none.
   const std::filesystem::path& file() const { return file_; }
   // Why the cache was not used, when it was not ("" otherwise).
   const std::string& note() const { return note_; }
-  // After the matrices are written: flushes and publishes a new cache file (a no-op for found
-  // and in-memory buffers). On failure the bytes stay usable in memory and note() says why.
+  // After the matrices are repacked into data(): writes them, header included, to a new cache
+  // file, flushed to disk and then renamed into place (a no-op for a found file or without a
+  // cache folder). On failure (unwritable folder, full disk) file() becomes empty and note()
+  // says why; the bytes in memory serve either way.
   void commit();
   // Keeps the memory alive (the mapping is released with the last copy).
   std::shared_ptr<const void> keep() const { return keep_; }
@@ -82,9 +81,8 @@ class TiledBuffer {
   std::byte* data_ = nullptr;
   std::size_t size_ = 0;
   bool found_ = false;
-  std::filesystem::path file_, temp_;
+  std::filesystem::path file_;
   std::string note_;
-  int fd_ = -1;
   std::shared_ptr<const void> keep_;
 };
 
