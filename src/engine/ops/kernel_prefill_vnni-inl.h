@@ -170,14 +170,21 @@ template <int kBits, int kGroup>
 void UnpackRowsInt16Tiles(const WeightMatrix& w, int64_t r0, int64_t n, int64_t c0, int64_t cn,
                           int16_t* out) {
   const ChunkTag<kBits, kGroup> d16;
+  constexpr int64_t kBlock = 2 * kGroup * kBits + 64;  // one group block of a tile
+  constexpr int64_t kPerColumnBlock = kTileBlockCols / kGroup;
   HWY_ALIGN uint16_t packed[kGroup * kBits / 16];  // one group of one row
+  auto* dst = reinterpret_cast<uint8_t*>(packed);
   const auto* base = static_cast<const uint8_t*>(w.data);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = r0 + i, lane = r % kTileRows;
     auto* o = reinterpret_cast<uint16_t*>(out + i * cn);
+    const uint8_t* b = nullptr;
     for (int64_t g = 0; g < cn / kGroup; ++g) {
-      const uint8_t* b = base + tiled_group_offset(w, r / kTileRows, c0 / kGroup + g) + 4 * lane;
-      auto* dst = reinterpret_cast<uint8_t*>(packed);
+      // A tile's groups are consecutive blocks within a column block.
+      const int64_t gg = c0 / kGroup + g;
+      b = g == 0 || gg % kPerColumnBlock == 0
+              ? base + tiled_group_offset(w, r / kTileRows, gg) + 4 * lane
+              : b + kBlock;
       for (int k = 0; k < kGroup * kBits / 32; ++k) std::memcpy(dst + 4 * k, b + 64 * k, 4);
       UnpackGroupPermuted<kBits, kGroup>(d16, packed, o + g * kGroup);
     }
