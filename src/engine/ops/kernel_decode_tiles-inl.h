@@ -156,30 +156,18 @@ bool DecodeTilesGroup(const WeightMatrix* const* ws, float* const* ys, int n, co
     }
   }
   auto run = [&]<int kBits, int kGroup>() {
-    const int64_t cols = w0.cols, groups = cols / kGroup;
-    thread_local hwy::AlignedFreeUniquePtr<int8_t[]> q_buf;
-    thread_local size_t q_size = 0;
-    thread_local std::vector<float> s_buf;
-    int8_t* q = AlignedScratch(q_buf, q_size, 2 * cols);
-    s_buf.resize(static_cast<size_t>(2 * groups));
-    // Pointers, not the thread_local names: inside the tasks those name the worker's buffers.
-    const int8_t* x1 = q;
-    const int8_t* x2 = x1 + cols;
-    const float* dx = s_buf.data();
-    const float* xsum = dx + groups;
     // 4-bit: each eight values' even ones, then their odd ones; 8-bit: the natural order.
-    QuantizeTwoPassInt8<kBits, kGroup, kBits == 4>(x, cols, q, q + cols, s_buf.data(),
-                                                   s_buf.data() + groups);
+    const TwoPassActivations a = QuantizeTwoPassScratch<kBits, kGroup, kBits == 4>(x, w0.cols);
     const int64_t dist = decode_tuning().tiled_prefetch_bytes;
     ParallelDecodeRows(
-        ws, n, cols * kBits / 8, pool,
+        ws, n, w0.cols * kBits / 8, pool,
         [&](int i, int64_t b, int64_t e) {
           auto tiles = [&]<ScaleType kScale>() {
             if (dist > 0) {
-              DecodeTiles<kBits, kGroup, kScale, true>(*ws[i], x1, x2, dx, xsum, ys[i],
+              DecodeTiles<kBits, kGroup, kScale, true>(*ws[i], a.x1, a.x2, a.dx, a.xsum, ys[i],
                                                        b / kTileRows, e / kTileRows, dist);
             } else {
-              DecodeTiles<kBits, kGroup, kScale, false>(*ws[i], x1, x2, dx, xsum, ys[i],
+              DecodeTiles<kBits, kGroup, kScale, false>(*ws[i], a.x1, a.x2, a.dx, a.xsum, ys[i],
                                                         b / kTileRows, e / kTileRows, 0);
             }
           };

@@ -117,6 +117,30 @@ void QuantizeTwoPassInt8(const float* x, int64_t cols, int8_t* q1, int8_t* q2, f
   }
 }
 
+// One token's two-pass activations (QuantizeTwoPassInt8) in the calling thread's scratch.
+struct TwoPassActivations {
+  const int8_t* x1;
+  const int8_t* x2;
+  const float* dx;
+  const float* xsum;
+};
+
+// Quantizes x (cols values) into the calling thread's buffers, which stay valid until its next
+// call. The pointers are what the pool's tasks must use: inside a task the thread_local names
+// would be the worker's own buffers.
+template <int kBits, int kGroup, bool kTiles>
+TwoPassActivations QuantizeTwoPassScratch(const float* x, int64_t cols) {
+  const int64_t groups = cols / kGroup;
+  thread_local hwy::AlignedFreeUniquePtr<int8_t[]> q_buf;
+  thread_local size_t q_size = 0;
+  thread_local std::vector<float> s_buf;
+  int8_t* q = AlignedScratch(q_buf, q_size, 2 * cols);
+  s_buf.resize(static_cast<size_t>(2 * groups));
+  QuantizeTwoPassInt8<kBits, kGroup, kTiles>(x, cols, q, q + cols, s_buf.data(),
+                                             s_buf.data() + groups);
+  return {q, q + cols, s_buf.data(), s_buf.data() + groups};
+}
+
 // acc += u . x over 32 bytes (vpdpbusd: unsigned bytes u, signed bytes x, four products per
 // int32 lane). Inline assembly: with the intrinsic GCC 12 copies the accumulator to another
 // register on every use (see DotPairs in kernel_prefill_vnni-inl.h); {evex} because the
@@ -340,20 +364,9 @@ bool DecodeTwoPassGroup(const WeightMatrix* const* ws, float* const* ys, int n, 
   const WeightMatrix& w0 = *ws[0];
   if (!UsesVnniDecode(w0) || w0.layout != WeightLayout::Rows) return false;
   auto run = [&]<int kBits, int kGroup>() {
-    const int64_t cols = w0.cols, groups = cols / kGroup;
-    thread_local hwy::AlignedFreeUniquePtr<int8_t[]> q_buf;
-    thread_local size_t q_size = 0;
-    thread_local std::vector<float> s_buf;
-    int8_t* q = AlignedScratch(q_buf, q_size, 2 * cols);
-    s_buf.resize(static_cast<size_t>(2 * groups));
-    // Pointers, not the thread_local names: inside the tasks those name the worker's buffers.
-    const int8_t* x1 = q;
-    const int8_t* x2 = x1 + cols;
-    const float* dx = s_buf.data();
-    const float* xsum = dx + groups;
-    QuantizeTwoPassInt8<kBits, kGroup>(x, cols, q, q + cols, s_buf.data(), s_buf.data() + groups);
-    ParallelDecodeRows(ws, n, cols * kBits / 8, pool, [&](int i, int64_t b, int64_t e) {
-      DecodeRowsTwoPass<kBits, kGroup>(*ws[i], x1, x2, dx, xsum, ys[i], b, e);
+    const TwoPassActivations a = QuantizeTwoPassScratch<kBits, kGroup, false>(x, w0.cols);
+    ParallelDecodeRows(ws, n, w0.cols * kBits / 8, pool, [&](int i, int64_t b, int64_t e) {
+      DecodeRowsTwoPass<kBits, kGroup>(*ws[i], a.x1, a.x2, a.dx, a.xsum, ys[i], b, e);
     });
   };
   return WithBitsAndGroup<4, 8>(w0, run);
