@@ -3,6 +3,7 @@
 // within the kernels' error bound, at decode (the tiled kernel where the CPU has it) and at prefill
 // (untiled in blocks).
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <cstdint>
 #include <random>
@@ -86,6 +87,23 @@ TEST(TiledWeights, LinearMatchesReference) {
       }
     }
   }
+}
+
+// Every SIMD target compiled in: the VNNI kernels where the target has them, the untiled path
+// (the Rows kernels of that target) elsewhere, as on a CPU without AVX512-VNNI.
+TEST(TiledWeights, AllCompiledTargets) {
+  std::mt19937 rng(23);
+  ops::ThreadPool pool(2);
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    for (int bits : {4, 8}) {
+      auto s = make_affine(48, 2688, bits, 64, ops::ScaleType::BF16, rng);
+      auto t = tiled_copy(s.w, pool);
+      check_against_reference(s.w, rng, false, {1, 3}, {}, &t.w);
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 TEST(TiledWeights, LargeMatrixAndThePortablePath) {
