@@ -516,13 +516,6 @@ bool LinearGroupImpl(const WeightMatrix* const* ws, float* const* ys, int n, con
       w0, [&]<int B, int G>() { DecodeAffineGroup<B, G>(ws, ys, n, x, pool); });
 }
 
-bool DecodeTilesImpl(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
-                     ThreadPool& pool) {
-  return DecodeTilesGroup(ws, ys, n, x, pool);
-}
-
-bool HasTiledDecodeImpl() { return HasTiledDecode(); }
-
 bool PrefillTilesImpl(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                       ThreadPool& pool) {
   return w.layout == WeightLayout::Tiles16 && PrefillVnni(w, x, n_tokens, y, pool);
@@ -547,8 +540,8 @@ namespace abstractllm::engine::ops::kernels {
 HWY_EXPORT(LinearImpl);
 HWY_EXPORT(ActivationLevelsImpl);
 HWY_EXPORT(LinearGroupImpl);
-HWY_EXPORT(DecodeTilesImpl);
-HWY_EXPORT(HasTiledDecodeImpl);
+HWY_EXPORT(DecodeTilesGroup);
+HWY_EXPORT(HasTiledDecode);
 HWY_EXPORT(PrefillTilesImpl);
 
 bool try_prefill_tiles(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
@@ -558,10 +551,10 @@ bool try_prefill_tiles(const WeightMatrix& w, const float* x, int64_t n_tokens, 
 
 bool try_decode_tiles(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                       ThreadPool& pool) {
-  return HWY_DYNAMIC_DISPATCH(DecodeTilesImpl)(ws, ys, n, x, pool);
+  return HWY_DYNAMIC_DISPATCH(DecodeTilesGroup)(ws, ys, n, x, pool);
 }
 
-bool has_tiled_decode() { return HWY_DYNAMIC_DISPATCH(HasTiledDecodeImpl)(); }
+bool has_tiled_decode() { return HWY_DYNAMIC_DISPATCH(HasTiledDecode)(); }
 
 bool try_linear_group(const WeightMatrix* const* ws, float* const* ys, int n, const float* x,
                       int64_t n_tokens, ThreadPool& pool) {

@@ -200,18 +200,7 @@ void RowScalesBiases(const WeightMatrix& w, int64_t r, int64_t g0, int64_t gn, f
     ToFloat(w.scale_type, w.biases, off, gn, biases);
     return;
   }
-  const auto* base = static_cast<const uint8_t*>(w.data);
-  const int64_t lane = r % kTileRows;
-  for (int64_t g = 0; g < gn; ++g) {
-    const uint8_t* sb =
-        base + tiled_group_offset(w, r / kTileRows, g0 + g) + 2 * w.group_size * w.bits;
-    uint16_t s, b;
-    std::memcpy(&s, sb + 2 * lane, 2);
-    std::memcpy(&b, sb + 32 + 2 * lane, 2);
-    const bool f16 = w.scale_type == ScaleType::F16;
-    scales[g] = f16 ? detail::f16_to_f32(s) : detail::bf16_to_f32(s);
-    biases[g] = f16 ? detail::f16_to_f32(b) : detail::bf16_to_f32(b);
-  }
+  for (int64_t g = 0; g < gn; ++g) tiled_scale_bias(w, r, g0 + g, scales[g], biases[g]);
 }
 
 using RowsInt16Fn = void (*)(const WeightMatrix&, int64_t r0, int64_t n, int64_t c0, int64_t cn,

@@ -43,6 +43,13 @@ int64_t tiled_group_offset(const WeightMatrix& w, int64_t t, int64_t g) {
   return (w.rows / kTileRows * first + t * in_block + (g - first)) * bytes;
 }
 
+void tiled_scale_bias(const WeightMatrix& w, int64_t row, int64_t g, float& scale, float& bias) {
+  const uint8_t* sb = static_cast<const uint8_t*>(w.data) +
+                      tiled_group_offset(w, row / kTileRows, g) + 2 * w.group_size * w.bits;
+  scale = detail::load_scalar(sb, w.scale_type, row % kTileRows);
+  bias = detail::load_scalar(sb + 32, w.scale_type, row % kTileRows);
+}
+
 int64_t tiled_bytes(const WeightMatrix& w) {
   if (!tileable(w) && w.layout != WeightLayout::Tiles16) return 0;
   return w.rows / kTileRows * (w.cols / w.group_size) * tiled_group_bytes(w.group_size, w.bits);
@@ -126,12 +133,8 @@ void dequantize_tiled_row(const WeightMatrix& w, int64_t row, float* out) {
   const auto* src = static_cast<const uint8_t*>(w.data);
   for (int64_t g = 0; g < groups; ++g) {
     const uint8_t* b = src + tiled_group_offset(w, t, g);
-    uint16_t s, z;
-    std::memcpy(&s, b + 2 * w.group_size * w.bits + kScaleBytes * i, kScaleBytes);
-    std::memcpy(&z, b + 2 * w.group_size * w.bits + 32 + kScaleBytes * i, kScaleBytes);
-    const bool f16 = w.scale_type == ScaleType::F16;
-    const float scale = f16 ? detail::f16_to_f32(s) : detail::bf16_to_f32(s);
-    const float bias = f16 ? detail::f16_to_f32(z) : detail::bf16_to_f32(z);
+    float scale, bias;
+    tiled_scale_bias(w, row, g, scale, bias);
     float* o = out + g * w.group_size;
     for (int64_t j = 0; j < half; ++j) {
       const uint8_t byte = b[slice_offset(i, j)];

@@ -45,6 +45,9 @@ inline constexpr int64_t kTileBlockCols = 2048;  // columns of a column block (b
 // Where group g of tile t starts in a Tiles16 matrix's data (bytes).
 int64_t tiled_group_offset(const WeightMatrix& w, int64_t t, int64_t g);
 
+// Row `row`'s scale and bias of group g in a Tiles16 matrix, as floats.
+void tiled_scale_bias(const WeightMatrix& w, int64_t row, int64_t g, float& scale, float& bias);
+
 // Whether w (Rows layout) has a Tiles16 form: 4- or 8-bit affine, f16 or bf16 scales, rows a
 // multiple of 16. (Whether this CPU has a kernel for it is tiled_decode_supported().)
 bool tileable(const WeightMatrix& w);
